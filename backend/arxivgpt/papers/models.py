@@ -32,6 +32,7 @@ class FullText(BaseModel):
     """What a full-text extractor (HTML or PDF) yields, before metadata is merged in."""
 
     title: str = ""
+    authors: list[str] = Field(default_factory=list)
     abstract: str = ""
     sections: list[Section] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
