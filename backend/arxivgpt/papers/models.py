@@ -62,7 +62,8 @@ class Metadata(BaseModel):
 class Paper(BaseModel):
     """A resolved paper: metadata plus the text from `source`."""
 
-    id: str
+    id: str | None
+    """The arXiv ID without version; None for a local file that does not say which paper it is."""
     version: int | None
     title: str
     authors: list[str] = Field(default_factory=list)
@@ -79,7 +80,7 @@ class Paper(BaseModel):
     references: list[Reference] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     """Human-readable remarks on how the paper was obtained (fallbacks taken, parts missing)."""
-
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.id}v{self.version}" if self.version else self.id
+    cached: bool = False
+    """True when everything came from the local cache, with no request to arXiv."""
+    local_path: str | None = None
+    """The file it was read from, for local PDFs and HTML pages."""

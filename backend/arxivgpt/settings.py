@@ -1,0 +1,59 @@
+"""All configuration, read once from the environment (prefix `ARXIVGPT_`) and nowhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("arxivgpt", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every knob the backend has. `Settings()` reads the environment; tests pass values directly."""
+
+    model_config = SettingsConfigDict(env_prefix="ARXIVGPT_", extra="ignore")
+
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    """arXiv's query API (Atom)."""
+    arxiv_url: str = "https://arxiv.org"
+    """arXiv's web site: `/abs/`, `/html/` and `/pdf/` are fetched beneath it."""
+    ar5iv_url: str = "https://ar5iv.labs.arxiv.org"
+    """ar5iv, LaTeXML HTML for papers older than arXiv's own HTML."""
+    arxiv_delay: float = Field(default=3.0, ge=0.0)
+    """Seconds between two requests to arXiv, across the whole process (arXiv's terms ask for 3)."""
+    arxiv_retries: int = Field(default=3, ge=0, le=10)
+    """Retries after a 429, 503, timeout or connection error, before giving up."""
+    arxiv_timeout: float = Field(default=30.0, gt=0.0)
+    """Seconds to wait for arXiv to connect or send the next bytes."""
+    arxiv_max_backoff: float = Field(default=60.0, ge=0.0)
+    """Longest single wait before a retry, even if arXiv's Retry-After asks for more."""
+    max_pdf_bytes: int = Field(default=60_000_000, gt=0)
+    """PDFs larger than this are not downloaded."""
+    latest_version_ttl: float = Field(default=24 * 3600.0, ge=0.0)
+    """Seconds a cached "latest version" of an unversioned ID is trusted before arXiv is asked again."""
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Cache database and converted models live here."""
+
+    @field_validator("arxiv_api_url", "arxiv_url", "ar5iv_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def cache_path(self) -> Path:
+        return self.data_dir / "cache.sqlite3"
+
+    @property
+    def arxiv_hosts(self) -> frozenset[str]:
+        """The only hosts this process ever fetches from: those of the configured arXiv URLs."""
+        urls = (self.arxiv_api_url, self.arxiv_url, self.ar5iv_url)
+        return frozenset(urlsplit(url).hostname or "" for url in urls)

@@ -1,0 +1,132 @@
+"""The cache on disk: one SQLite file (WAL), schema changes as an append-only list of migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import cast
+
+from arxivgpt.errors import CacheError
+from arxivgpt.papers.models import FullText, Metadata, Source
+
+
+def _create_papers(db: sqlite3.Connection) -> None:
+    # One statement per execute: executescript would commit the migration's transaction early.
+    db.execute(
+        "CREATE TABLE metadata (id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, "
+        "fetched_at REAL NOT NULL, PRIMARY KEY (id, version))"
+    )
+    db.execute("CREATE TABLE latest (id TEXT PRIMARY KEY, version INTEGER NOT NULL, checked_at REAL NOT NULL)")
+    db.execute(
+        "CREATE TABLE fulltext (id TEXT NOT NULL, version INTEGER NOT NULL, source TEXT NOT NULL, "
+        "body TEXT NOT NULL, extracted_at REAL NOT NULL, PRIMARY KEY (id, version))"
+    )
+
+
+# Append only: migration N (1-based) brings a database from schema N-1 to N; PRAGMA user_version records N.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_papers]
+
+
+class SqliteStore:
+    """A thread-safe `PaperStore` on one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        except (OSError, sqlite3.Error) as error:
+            raise CacheError(f"cannot open the cache at {path}: {error}; check ARXIVGPT_DATA_DIR") from error
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise CacheError(
+                f"the cache at {path} is damaged or not an ArxivGPT cache ({error}); it only holds copies "
+                "of arXiv data, so delete it (with its -wal and -shm files) and it will be rebuilt"
+            ) from error
+
+    @property
+    def schema_version(self) -> int:
+        return cast(int, self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        current = self.schema_version
+        if current > len(MIGRATIONS):
+            self._db.close()
+            raise CacheError(
+                f"the cache at {self.path} was written by a newer ArxivGPT (schema {current}, this one "
+                f"knows {len(MIGRATIONS)}); upgrade ArxivGPT or set ARXIVGPT_DATA_DIR to another folder"
+            )
+        for number, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    migration(self._db)
+                    self._db.execute(f"PRAGMA user_version = {number}")
+                    self._db.execute("COMMIT")
+                except sqlite3.Error as error:
+                    self._db.execute("ROLLBACK")
+                    self._db.close()
+                    raise CacheError(
+                        f"upgrading the cache at {self.path} to schema {number} failed ({error}); "
+                        "delete it and it will be rebuilt"
+                    ) from error
+
+    def _query(self, sql: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
+        with self._lock:
+            try:
+                return cast("tuple[object, ...] | None", self._db.execute(sql, params).fetchone())
+            except sqlite3.DatabaseError as error:
+                raise CacheError(f"reading the cache at {self.path} failed: {error}") from error
+
+    def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        with self._lock:
+            try:
+                self._db.execute(sql, params)
+            except sqlite3.DatabaseError as error:
+                raise CacheError(f"writing the cache at {self.path} failed: {error}") from error
+
+    def get_metadata(self, paper_id: str, version: int) -> Metadata | None:
+        row = self._query("SELECT body FROM metadata WHERE id = ? AND version = ?", (paper_id, version))
+        return Metadata.model_validate_json(cast(str, row[0])) if row else None
+
+    def put_metadata(self, metadata: Metadata, latest: bool = False) -> None:
+        now = time.time()
+        self._write(
+            "INSERT OR REPLACE INTO metadata (id, version, body, fetched_at) VALUES (?, ?, ?, ?)",
+            (metadata.id, metadata.version, metadata.model_dump_json(), now),
+        )
+        if latest:
+            self._write(
+                "INSERT OR REPLACE INTO latest (id, version, checked_at) VALUES (?, ?, ?)",
+                (metadata.id, metadata.version, now),
+            )
+
+    def get_latest(self, paper_id: str, max_age: float) -> int | None:
+        row = self._query(
+            "SELECT version FROM latest WHERE id = ? AND checked_at >= ?", (paper_id, time.time() - max_age)
+        )
+        return cast(int, row[0]) if row else None
+
+    def get_fulltext(self, paper_id: str, version: int) -> tuple[Source, FullText] | None:
+        row = self._query("SELECT source, body FROM fulltext WHERE id = ? AND version = ?", (paper_id, version))
+        if row is None:
+            return None
+        return cast(Source, row[0]), FullText.model_validate_json(cast(str, row[1]))
+
+    def put_fulltext(self, paper_id: str, version: int, source: Source, fulltext: FullText) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO fulltext (id, version, source, body, extracted_at) VALUES (?, ?, ?, ?, ?)",
+            (paper_id, version, source, fulltext.model_dump_json(), time.time()),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
