@@ -16,7 +16,9 @@ def shared_file(relative: str) -> Path:
     """A file from ../shared/fixtures/arxiv (papers we may read but not commit); skips when absent."""
     path = SHARED_ARXIV / relative
     if not path.exists():
-        pytest.skip(f"shared arXiv fixture {relative} not found under {SHARED_ARXIV} (set ARXIVGPT_SHARED_FIXTURES)")
+        pytest.skip(
+            f"shared arXiv fixture {relative} not found under {SHARED_ARXIV} (set ARXIVGPT_SHARED_FIXTURES)"
+        )
     return path
 
 

@@ -76,7 +76,7 @@ def test_accepts_every_id_and_url_form(text: str, expected: ArxivId) -> None:
     ],
 )
 def test_rejects_malformed_input_naming_what_was_expected(text: str) -> None:
-    with pytest.raises(InvalidPaperId, match="expected an arXiv ID such as 2303.17580"):
+    with pytest.raises(InvalidPaperId, match=r"expected an arXiv ID such as 2303\.17580"):
         parse_arxiv_id(text)
 
 
@@ -91,7 +91,7 @@ def test_rejects_malformed_input_naming_what_was_expected(text: str) -> None:
     ],
 )
 def test_rejects_non_arxiv_hosts(url: str) -> None:
-    with pytest.raises(InvalidPaperId, match="only arxiv.org links are accepted"):
+    with pytest.raises(InvalidPaperId, match=r"only arxiv\.org links are accepted"):
         parse_arxiv_id(url)
 
 

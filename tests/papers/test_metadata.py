@@ -24,8 +24,18 @@ def client(mirror_settings: Settings, gate: PoliteGate) -> MetadataClient:
         (ArxivId("1605.08386"), 1, "Heat-bath random walks with Markov bases", "Caprice Stanley"),
         (ArxivId("2104.12255", 1), 1, "0", "Quan Thoi Minh Nguyen"),  # a title that is just "0"
         (ArxivId("astro-ph/0601001"), 1, "Frequency of Hot Jupiters", "Andrew Gould"),
-        (ArxivId("quant-ph/0201082", 1), 1, "Quantum Computers and Quantum Computer Languages", "Stephen Blaha"),
-        (ArxivId("1111.2011", 2), 2, "Quantum Criticality for Extended Nodes", "James M. Murray"),  # legacy format
+        (
+            ArxivId("quant-ph/0201082", 1),
+            1,
+            "Quantum Computers and Quantum Computer Languages",
+            "Stephen Blaha",
+        ),
+        (
+            ArxivId("1111.2011", 2),
+            2,
+            "Quantum Criticality for Extended Nodes",
+            "James M. Murray",
+        ),  # legacy format
         (ArxivId("math/0211159"), 1, "The entropy formula for the Ricci flow", "Grisha Perelman"),
     ],
 )
@@ -70,7 +80,9 @@ def test_the_apis_400_error_entry_is_reported_with_its_message(
         client.fetch(ArxivId("2303.17580"))
 
 
-def test_the_legacy_error_entry_with_http_200_is_reported(arxiv_mirror: ArxivMirror, client: MetadataClient) -> None:
+def test_the_legacy_error_entry_with_http_200_is_reported(
+    arxiv_mirror: ArxivMirror, client: MetadataClient
+) -> None:
     arxiv_mirror.script("/api/", Reply(200, (API_DIR / "pubs_legacy_id_INVALIDID.xml").read_bytes()))
     with pytest.raises(InvalidPaperId, match="incorrect id format for INVALIDID"):
         client.fetch(ArxivId("2303.17580"))

@@ -15,7 +15,9 @@ from arxivgpt.store.sqlite import MIGRATIONS
 
 META = Metadata(id="hep-th/9901001", version=2, title="T", authors=["A. Author"], abstract="Abs.")
 TEXT = FullText(
-    title="T", sections=[Section(title="Introduction", text="Hello $x$.")], references=[Reference(key="1", text="R.")]
+    title="T",
+    sections=[Section(title="Introduction", text="Hello $x$.")],
+    references=[Reference(key="1", text="R.")],
 )
 
 
@@ -100,7 +102,9 @@ def test_an_unwritable_location_is_reported(tmp_path: Path) -> None:
         SqliteStore(blocker / "sub" / "c.sqlite3")
 
 
-def test_open_store_falls_back_to_memory_and_says_why(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_open_store_falls_back_to_memory_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = Settings(data_dir=tmp_path)
     settings.cache_path.write_bytes(b"garbage" * 1000)
     with caplog.at_level(logging.WARNING):

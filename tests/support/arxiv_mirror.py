@@ -5,8 +5,8 @@
     /html/ID, /pdf/ID            saved LaTeXML HTML and PDFs from ../shared/fixtures/arxiv
     /ar5iv/html/ID               nothing by default; tests put documents there
 
-Tests take it as a fixture (`arxiv_mirror` in tests/papers/conftest.py); `python -m tests.support.arxiv_mirror`
-runs it by hand and prints the settings that point the backend at it.
+Tests take it as a fixture (`arxiv_mirror` in tests/papers/conftest.py);
+`python -m tests.support.arxiv_mirror` runs it by hand and prints the settings that point the backend at it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class Reply:
 def api_index(folder: Path = API_DIR) -> dict[str, Path]:
     """Saved single-paper API responses by ID, with and without version (2026 format preferred)."""
     index: dict[str, Path] = {}
+    for path in folder.glob("api2026_id_*_empty.xml"):
+        index[path.name.removeprefix("api2026_id_").removesuffix("_empty.xml")] = path
     for path in sorted(folder.glob("*_id*.xml"), key=lambda p: not p.name.startswith("api2026")):
         match = _ENTRY_ID.search(path.read_bytes())
         if match and "multi" not in path.name:
@@ -128,7 +130,7 @@ class ArxivMirror:
         mirror = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 with mirror._lock:
                     mirror.log.append((time.monotonic(), self.path))
                     mirror._in_flight += 1
@@ -152,7 +154,7 @@ class ArxivMirror:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         return Handler
@@ -160,7 +162,8 @@ class ArxivMirror:
 
 def empty_feed(id_list: str) -> bytes:
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
         'xmlns="http://www.w3.org/2005/Atom">\n'
         f"  <title>arXiv Query: search_query=&amp;id_list={id_list}</title>\n"
         "  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>\n"
@@ -182,7 +185,10 @@ def main() -> None:
     mirror = ArxivMirror(port=args.port).start()
     for name, value in mirror.settings_env().items():
         print(f"export {name}={value}")
-    print(f"# serving {len(mirror.api)} API responses and {len(mirror.documents)} documents; Ctrl-C stops", flush=True)
+    print(
+        f"# serving {len(mirror.api)} API responses and {len(mirror.documents)} documents; Ctrl-C stops",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

@@ -1,11 +1,11 @@
 """Step one of the pipeline: identify a paper, fetch it politely from arXiv, extract its text.
 
-    ids.py         any ID or arxiv.org URL -> ArxivId
-    source.py      the arXiv seam (ArxivClient over arxiv_http.py + metadata.py; FakeArxiv)
-    html.py        LaTeXML HTML (arXiv, ar5iv) -> FullText
-    pdf.py         PDF -> FullText (pdf_text.py cleans the text)
-    local.py       local PDF / HTML files
-    resolver.py    the above plus the cache -> Paper
+ids.py         any ID or arxiv.org URL -> ArxivId
+source.py      the arXiv seam (ArxivClient over arxiv_http.py + metadata.py; FakeArxiv)
+html.py        LaTeXML HTML (arXiv, ar5iv) -> FullText
+pdf.py         PDF -> FullText (pdf_text.py cleans the text)
+local.py       local PDF / HTML files
+resolver.py    the above plus the cache -> Paper
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ class PoliteAdapter(HTTPAdapter):
         with self._gate.turn():
             response = super().send(request, **kwargs)
             try:
-                response._content = self._read_body(response)  # noqa: SLF001 - requests' own cache slot
+                response._content = self._read_body(response)
             finally:
                 response.close()
         return response

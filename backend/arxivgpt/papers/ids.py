@@ -10,9 +10,44 @@ from arxivgpt.errors import InvalidPaperId
 
 # Archives of old-style identifiers (before April 2007), including retired ones such as solv-int.
 OLD_ARCHIVES = frozenset(
-    "acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs "
-    "dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol "
-    "physics plasm-ph q-alg q-bio q-fin quant-ph solv-int stat supr-con".split()
+    [
+        "acc-phys",
+        "adap-org",
+        "alg-geom",
+        "ao-sci",
+        "astro-ph",
+        "atom-ph",
+        "bayes-an",
+        "chao-dyn",
+        "chem-ph",
+        "cmp-lg",
+        "comp-gas",
+        "cond-mat",
+        "cs",
+        "dg-ga",
+        "funct-an",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "mtrl-th",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "patt-sol",
+        "physics",
+        "plasm-ph",
+        "q-alg",
+        "q-bio",
+        "q-fin",
+        "quant-ph",
+        "solv-int",
+        "stat",
+        "supr-con",
+    ]
 )
 
 _NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>[1-9]\d*))?")
@@ -107,9 +142,7 @@ def _id_from_url(raw: str, url: str) -> str:
     parts = urlsplit(url if "://" in url else f"https://{url}")
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not _is_arxiv_host(host):
-        raise InvalidPaperId(
-            f"{raw!r} is not an arXiv URL: only arxiv.org links are accepted; {EXPECTED}"
-        )
+        raise InvalidPaperId(f"{raw!r} is not an arXiv URL: only arxiv.org links are accepted; {EXPECTED}")
     segments = [segment for segment in parts.path.split("/") if segment]
     if len(segments) < 2 or segments[0] not in _PATH_KINDS:
         raise InvalidPaperId(f"{raw!r} does not point to a paper: {EXPECTED}")

@@ -14,7 +14,9 @@ from arxivgpt.papers.ids import ArxivId, parse_arxiv_id
 from arxivgpt.papers.models import Metadata
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
-_WITHDRAWN = re.compile(r"\b(?:this (?:paper|article|submission) (?:has been|is) )?withdrawn\b", re.IGNORECASE)
+_WITHDRAWN = re.compile(
+    r"\b(?:this (?:paper|article|submission) (?:has been|is) )?withdrawn\b", re.IGNORECASE
+)
 
 
 class MetadataClient:
@@ -25,7 +27,7 @@ class MetadataClient:
         # Pacing and retries live in our transport, which covers every arXiv request, not only these.
         self._client = arxiv.Client(page_size=1, delay_seconds=0.0, num_retries=0)
         self._client.query_url_format = f"{self._api_url}?{{}}"
-        self._client._session = http.session  # noqa: SLF001 - the package's documented-by-source seam
+        self._client._session = http.session
         http.session.hooks["response"].append(self._check_api_response)
 
     def fetch(self, arxiv_id: ArxivId) -> Metadata:

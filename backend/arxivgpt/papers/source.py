@@ -26,7 +26,7 @@ class ArxivSource(Protocol):
 
 
 class ArxivClient:
-    """The real thing: arXiv's API for metadata, arxiv.org and ar5iv for documents, all through one session."""
+    """The real thing: arXiv's API for metadata, arxiv.org and ar5iv for documents, on one session."""
 
     def __init__(self, settings: Settings, http: ArxivHttp | None = None) -> None:
         self.http = http or ArxivHttp(settings)

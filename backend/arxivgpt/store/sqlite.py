@@ -19,7 +19,9 @@ def _create_papers(db: sqlite3.Connection) -> None:
         "CREATE TABLE metadata (id TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, "
         "fetched_at REAL NOT NULL, PRIMARY KEY (id, version))"
     )
-    db.execute("CREATE TABLE latest (id TEXT PRIMARY KEY, version INTEGER NOT NULL, checked_at REAL NOT NULL)")
+    db.execute(
+        "CREATE TABLE latest (id TEXT PRIMARY KEY, version INTEGER NOT NULL, checked_at REAL NOT NULL)"
+    )
     db.execute(
         "CREATE TABLE fulltext (id TEXT NOT NULL, version INTEGER NOT NULL, source TEXT NOT NULL, "
         "body TEXT NOT NULL, extracted_at REAL NOT NULL, PRIMARY KEY (id, version))"
@@ -116,14 +118,17 @@ class SqliteStore:
         return cast(int, row[0]) if row else None
 
     def get_fulltext(self, paper_id: str, version: int) -> tuple[Source, FullText] | None:
-        row = self._query("SELECT source, body FROM fulltext WHERE id = ? AND version = ?", (paper_id, version))
+        row = self._query(
+            "SELECT source, body FROM fulltext WHERE id = ? AND version = ?", (paper_id, version)
+        )
         if row is None:
             return None
         return cast(Source, row[0]), FullText.model_validate_json(cast(str, row[1]))
 
     def put_fulltext(self, paper_id: str, version: int, source: Source, fulltext: FullText) -> None:
         self._write(
-            "INSERT OR REPLACE INTO fulltext (id, version, source, body, extracted_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO fulltext (id, version, source, body, extracted_at) "
+            "VALUES (?, ?, ?, ?, ?)",
             (paper_id, version, source, fulltext.model_dump_json(), time.time()),
         )
 

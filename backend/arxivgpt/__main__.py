@@ -1,0 +1,5 @@
+import sys
+
+from arxivgpt.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""`arxivgpt` entry point: subcommands, logging, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from arxivgpt import __version__
+from arxivgpt.cli import paper
+from arxivgpt.errors import ArxivGPTError, InvalidInput, PaperNotFound, SourceUnavailable
+
+EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 1, 2, 3, 4
+_EXIT_CODES: list[tuple[type[ArxivGPTError], int]] = [
+    (InvalidInput, EXIT_USAGE),
+    (PaperNotFound, EXIT_NOT_FOUND),
+    (SourceUnavailable, EXIT_UNAVAILABLE),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arxivgpt", description="Read and summarise arXiv papers with a model on your own machine."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each request and step")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    paper.register(commands)
+    return parser
+
+
+def exit_code(error: ArxivGPTError) -> int:
+    for kind, code in _EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.run(args))
+    except ArxivGPTError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_code(error)
+    except ValidationError as error:
+        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors())
+        print(f"error: invalid setting: {details}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
