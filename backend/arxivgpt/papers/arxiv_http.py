@@ -21,7 +21,7 @@ from arxivgpt.settings import Settings
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-USER_AGENT = f"arxivgpt-local/{__version__} (+https://github.com/arxivgpt-local)"
+USER_AGENT = f"arxivgpt-local/{__version__}"
 
 
 class ForbiddenHost(requests.RequestException):
@@ -129,9 +129,7 @@ class ArxivHttp:
         started = time.perf_counter()
         try:
             response = self.session.get(url, allow_redirects=True)
-        except ForbiddenHost as error:
-            raise SourceUnavailable(f"could not fetch {what}: {error}") from error
-        except ResponseTooLarge as error:
+        except (ForbiddenHost, ResponseTooLarge) as error:
             raise SourceUnavailable(f"could not fetch {what}: {error}") from error
         except requests.RequestException as error:
             raise SourceUnavailable(
