@@ -3,7 +3,8 @@
 pypdf's plain `extract_text()` (content-stream order, which for pdfLaTeX is column order; layout mode
 would keep two columns side by side) gives the raw lines; `pdf_text` cleans them. This module reads the
 PDF, turning every way it can fail into a `PdfExtractionError` that says what to do, and assembles the
-paper: title and authors from the metadata or page 1, the abstract, the sections and the bibliography.
+paper: title and authors from the metadata or page 1 (`pdf_front`), the abstract, the sections
+(`pdf_headings`) and the bibliography (`pdf_references`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,22 @@ from pypdf.errors import DependencyError
 
 from arxivgpt.errors import PdfExtractionError
 from arxivgpt.papers.models import FullText, Reference, Section
+from arxivgpt.papers.pdf_front import (
+    find_abstract_lines,
+    guess_title_and_authors,
+    meaningful_title,
+    parse_authors,
+)
+from arxivgpt.papers.pdf_headings import Heading, find_headings, sentence_case
+from arxivgpt.papers.pdf_references import find_reference_list, split_references
 from arxivgpt.papers.pdf_text import (
-    Heading,
     TextStats,
     clean_line,
-    find_headings,
-    find_reference_list,
     join_lines,
+    letter_count,
     lines_to_paragraphs,
     remove_arxiv_stamp,
-    sentence_case,
     split_footnotes,
-    split_references,
     strip_page_furniture,
 )
 
@@ -91,7 +96,7 @@ def _read(data: bytes) -> tuple[list[str], str, str]:
         reader = _open(data)
         pages = _page_texts(reader)
         title, author = _metadata(reader)
-    if sum(char.isalpha() for page in pages for char in page) < _MIN_LETTERS:
+    if sum(map(letter_count, pages)) < _MIN_LETTERS:
         raise PdfExtractionError(
             "The PDF has no extractable text: its pages are probably scanned images, which would need OCR. "
             "Use the paper's HTML version or another copy of the paper."
@@ -336,103 +341,3 @@ def _section_title(heading: Heading | None, stats: TextStats) -> str:
     if heading is None:
         return "Text"
     return sentence_case(heading.title.rstrip(":. "), stats.acronyms)
-
-
-# -------------------------------------------------------------------------------- front matter
-
-_MARKERS = "*∗†‡§¶‖⋄⋆□■◇◆○●♠♣♥♦★☆✉#"
-_AFFILIATION = re.compile(
-    r"@|\b(?:University|Universität|Université|Universidad|Institute|Institut|Department|Dept\.|Laboratory|"
-    r"Laboratories|College|School of|Faculty|Centre|Center for|Inc\.|Corporation|GmbH|Ltd)\b"
-)
-_FRONT_STOP = re.compile(r"^\(?(?:Dated|Received|Submitted|Abstract|ABSTRACT|Keywords|KEYWORDS)\b")
-_PARTICLES = frozenset(re.findall(r"\w+", "van von der den de del della di da dos du la le ten ter"))
-_NOT_A_TITLE = frozenset({"title", "no title", "paper", "main", "manuscript", "document", "draft", "article"})
-_INLINE_ABSTRACT = re.compile(r"^(?:Abstract|ABSTRACT)\s*[.:—–-]\s*(?P<text>\S.*)$")
-_DATED = re.compile(r"^\((?:Dated|Received|Submitted)\b[^)]*\)\.?$")
-_ABSTRACT_STOP = re.compile(
-    r"^(?:PACS|Keywords|Key words|Index Terms|CCS Concepts|ACM Reference Format|Subject Areas)\b",
-    re.IGNORECASE,
-)
-
-
-def meaningful_title(raw: str | None) -> str:
-    """The metadata title, whitespace-normalised, or "" when it is a placeholder, a file name or an ID."""
-    title = clean_line(raw or "")
-    lowered = title.lower()
-    if sum(char.isalpha() for char in title) < 4 or lowered in _NOT_A_TITLE or lowered.startswith("untitled"):
-        return ""
-    if lowered.startswith("microsoft word - ") or re.search(r"\.(?:pdf|tex|dvi|ps|docx?|rtf|txt)$", lowered):
-        return ""
-    if re.fullmatch(r"(?:arxiv:)?(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?", lowered):
-        return ""
-    return title
-
-
-def _is_name(part: str) -> bool:
-    tokens = part.split()
-    return 2 <= len(tokens) <= 5 and all(
-        token in _PARTICLES
-        or (token[0].isupper() and all(char.isalpha() or char in ".-'’" for char in token))
-        for token in tokens
-    )
-
-
-def _name_parts(line: str) -> list[str]:
-    text = re.sub(rf"[\d{re.escape(_MARKERS)}]+", ",", line)
-    return [part.strip() for part in re.split(r",|;|&|\band\b", text) if part.strip()]
-
-
-def is_author_line(line: str) -> bool:
-    """A line of names ("A. Smith,1 B. Jones2 and C. Wu"): two or more, or one with a footnote marker."""
-    if _AFFILIATION.search(line) or line[:1] in _MARKERS or line[:1].isdigit():
-        return False
-    parts = _name_parts(line)
-    marked = any(char.isdigit() or char in _MARKERS for char in line)
-    return bool(parts) and all(_is_name(part) for part in parts) and (len(parts) >= 2 or marked)
-
-
-def parse_authors(text: str) -> list[str]:
-    """Names in a metadata /Author string ("A. Smith, B. Jones and C. Wu"); [] unless all look like names."""
-    parts = _name_parts(clean_line(text))
-    return parts if parts and all(_is_name(part) for part in parts) else []
-
-
-def guess_title_and_authors(lines: list[str]) -> tuple[str, list[str]]:
-    """Page 1's title (the lines before the author line, at most 4) and authors; "" / [] when unsure."""
-    title_lines: list[str] = []
-    index = 0
-    while index < len(lines) and not is_author_line(lines[index]):
-        line = lines[index]
-        if _FRONT_STOP.match(line) or _AFFILIATION.search(line) or line[:1] in _MARKERS or line.endswith("."):
-            break
-        title_lines.append(line)
-        index += 1
-        if len(title_lines) > 4:
-            return "", []
-    authors: list[str] = []
-    while index < len(lines) and is_author_line(lines[index]):
-        authors.extend(_name_parts(lines[index]))
-        index += 1
-    stopped = index < len(lines) and (
-        authors or _FRONT_STOP.match(lines[index]) or _AFFILIATION.search(lines[index])
-    )
-    return (" ".join(title_lines) if stopped else ""), authors
-
-
-def find_abstract_lines(front: list[str]) -> tuple[list[str], int]:
-    """The abstract in front matter without an Abstract heading, and the index in `front` just after it.
-
-    An inline "Abstract—…" paragraph, or the block after an APS-style "(Dated: …)" line; up to a
-    Keywords/PACS line or the end of the front matter. ([], 0) when there is neither.
-    """
-    start = next((index for index, line in enumerate(front) if _INLINE_ABSTRACT.match(line)), None)
-    if start is not None:
-        lines = [_INLINE_ABSTRACT.sub(r"\g<text>", front[start]), *front[start + 1 :]]
-    else:
-        dated = next((index for index, line in enumerate(front) if _DATED.match(line)), None)
-        if dated is None:
-            return [], 0
-        start, lines = dated + 1, front[dated + 1 :]
-    end = next((index for index, line in enumerate(lines) if _ABSTRACT_STOP.match(line)), len(lines))
-    return lines[:end], start + end
