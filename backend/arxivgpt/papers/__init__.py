@@ -3,7 +3,7 @@
 ids.py         any ID or arxiv.org URL -> ArxivId
 source.py      the arXiv seam (ArxivClient over arxiv_http.py + metadata.py; FakeArxiv)
 html.py        LaTeXML HTML (arXiv, ar5iv) -> FullText
-pdf.py         PDF -> FullText (pdf_text.py cleans the text)
+pdf.py         PDF -> FullText (pdf_text, pdf_front, pdf_headings, pdf_references do the steps)
 local.py       local PDF / HTML files
 resolver.py    the above plus the cache -> Paper
 """
