@@ -3,8 +3,8 @@
     python -m benchmarks.ingestion [--runs N]
 
 Targets (issue "Paper ingestion"): HTML of 2501.11120v1 (700 KB) < 0.3 s; PDF of 1111.2011v2 < 3 s (the issue
-says 10 pages, pypdf counts 8); a cached `paper` lookup < 20 ms inside the process. Prints one table; "ratio" is
-median / target (below 1 meets the target).
+says 10 pages, pypdf counts 8); a cached `paper` lookup < 20 ms inside the process. Prints one table;
+"ratio" is median / target (below 1 meets the target).
 """
 
 from __future__ import annotations
