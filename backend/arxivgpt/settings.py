@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -39,6 +40,25 @@ class Settings(BaseSettings):
     """Seconds a cached "latest version" of an unversioned ID is trusted before arXiv is asked again."""
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Cache database and converted models live here."""
+
+    model: str = "auto"
+    """A preset (`arxivgpt models` lists them), a Hugging Face model ID, a local model folder or a .gguf file;
+    `auto` takes vicuna-7b in 8-bit where a CUDA GPU has room for it, otherwise smollm2-135m."""
+    precision: Literal["auto", "int8", "nf4", "bf16", "fp16", "fp32"] = "auto"
+    """`auto` is the preset's own (int8 for the 7B and 13B presets, the mission's 8-bit)."""
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    int8_threshold: float = Field(default=6.0, ge=0.0)
+    """bitsandbytes' outlier threshold for int8; 0 skips the outlier path (faster, slightly less exact)."""
+    stackllama_path: Path | None = None
+    """A local, already merged StackLLaMA checkpoint to use instead of base + LoRA adapter."""
+    openai_base_url: str | None = None
+    """An OpenAI-compatible server (vLLM, FastChat, llama.cpp, Ollama): generation goes there, not local."""
+    openai_model: str | None = None
+    """The model name the server knows; defaults to ARXIVGPT_MODEL when that is not a preset."""
+    openai_api_key: str | None = None
+    openai_api: Literal["completions", "chat"] = "completions"
+    """`completions` sends the prompt in our preset's format; `chat` leaves formatting to the server."""
+    openai_timeout: float = Field(default=120.0, gt=0.0)
 
     @field_validator("arxiv_api_url", "arxiv_url", "ar5iv_url")
     @classmethod

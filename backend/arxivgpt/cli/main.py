@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from arxivgpt import __version__
-from arxivgpt.cli import paper
+from arxivgpt.cli import models, paper
 from arxivgpt.errors import ArxivGPTError, InvalidInput, PaperNotFound, SourceUnavailable
 
 EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 1, 2, 3, 4
@@ -29,7 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request and step")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     paper.register(commands)
+    models.register(commands)
     return parser
+
+
+class _Formatter(logging.Formatter):
+    """Progress as plain lines on stderr; warnings and worse say what they are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = super().format(record)
+        return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    logging.getLogger("arxivgpt").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def exit_code(error: ArxivGPTError) -> int:
@@ -41,11 +57,7 @@ def exit_code(error: ArxivGPTError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.verbose)
     try:
         return int(args.run(args))
     except ArxivGPTError as error:

@@ -1,0 +1,190 @@
+"""A model loaded in this process with transformers: streaming, stop strings, cancellation, one at a time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from transformers import (
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextIteratorStreamer,
+)
+
+from arxivgpt.engine.base import Generation, GenerationOptions, Usage
+from arxivgpt.engine.stops import StopScanner
+from arxivgpt.errors import InvalidInput, ModelError
+
+log = logging.getLogger(__name__)
+
+
+class TransformersEngine:
+    """Generation on a loaded `transformers` model. Built once per process; requests queue on a lock."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        *,
+        name: str,
+        context_length: int,
+        prompt_format: Callable[[str], str] | None = None,
+        eos_token_id: int | None = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.name = name
+        self.context_length = context_length
+        self._prompt_format = prompt_format
+        self._eos_token_id = (
+            eos_token_id if eos_token_id is not None else model.generation_config.eos_token_id
+        )
+        self._lock = threading.Lock()
+
+    def format_prompt(self, message: str) -> str:
+        if self._prompt_format is not None:
+            return self._prompt_format(message)
+        if not getattr(self.tokenizer, "chat_template", None):
+            return message
+        messages = [{"role": "user", "content": message}]
+        formatted = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return str(formatted)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode(self, prompt: str) -> Any:
+        """Token IDs for a formatted prompt, with BOS where the model expects it and the prompt lacks it."""
+        bos = self.tokenizer.bos_token
+        add_special = not (bos and prompt.startswith(bos))
+        return self.tokenizer(prompt, return_tensors="pt", add_special_tokens=add_special)["input_ids"]
+
+    def generate(self, prompt: str, options: GenerationOptions) -> Generation:
+        input_ids = self.encode(prompt)
+        prompt_tokens = int(input_ids.shape[1])
+        if prompt_tokens + options.max_new_tokens > self.context_length:
+            raise InvalidInput(
+                f"the prompt is {prompt_tokens:,} tokens and {options.max_new_tokens:,} more were asked for, "
+                f"but {self.name} has a context of {self.context_length:,}; shorten the prompt or lower "
+                "max_new_tokens"
+            )
+        generation = Generation(pieces=iter(()), usage=Usage(prompt_tokens=prompt_tokens))
+        generation.pieces = self._stream(input_ids, options, generation)
+        return generation
+
+    def _stream(self, input_ids: Any, options: GenerationOptions, generation: Generation) -> Iterator[str]:
+        with self._lock:
+            run = _Run(self, input_ids, options, generation)
+            yield from run.pieces()
+
+    def generate_kwargs(self, options: GenerationOptions) -> dict[str, Any]:
+        """What `model.generate` is called with (also used by the overhead benchmark)."""
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": options.max_new_tokens,
+            "eos_token_id": self._eos_token_id,
+            "pad_token_id": self.tokenizer.pad_token_id or self._eos_token_id,
+        }
+        if options.temperature > 0:
+            kwargs.update(do_sample=True, temperature=options.temperature, top_p=options.top_p)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        return kwargs
+
+    def close(self) -> None:
+        pass
+
+
+class _Run:
+    """One `model.generate` on a worker thread, read through a token-counting streamer."""
+
+    def __init__(
+        self, engine: TransformersEngine, input_ids: Any, options: GenerationOptions, generation: Generation
+    ) -> None:
+        self.engine, self.options, self.generation = engine, options, generation
+        self.halt = threading.Event()
+        self.error: BaseException | None = None
+        self.streamer = _CountingStreamer(engine.tokenizer)
+        halt, cancelled = self.halt, generation.cancel_event
+
+        class Halt(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
+                return halt.is_set() or cancelled.is_set()
+
+        kwargs = engine.generate_kwargs(options)
+        kwargs.update(streamer=self.streamer, stopping_criteria=StoppingCriteriaList([Halt()]))
+        self.thread = threading.Thread(target=self._work, args=(input_ids, kwargs), daemon=True)
+
+    def _work(self, input_ids: Any, kwargs: dict[str, Any]) -> None:
+        model: Any = self.engine.model
+        try:
+            if self.options.seed is not None:
+                torch.manual_seed(self.options.seed)
+            with torch.inference_mode():
+                model.generate(
+                    input_ids.to(model.device),
+                    attention_mask=torch.ones_like(input_ids).to(model.device),
+                    **kwargs,
+                )
+        except BaseException as error:  # handed to the reading thread, which re-raises it
+            self.error = error
+        finally:
+            self.streamer.end_once()
+
+    def pieces(self) -> Iterator[str]:
+        scanner = StopScanner(self.options.stop)
+        self.thread.start()
+        try:
+            for text in self.streamer:
+                if self.generation.cancelled:
+                    break
+                safe = scanner.feed(text)
+                if safe:
+                    yield safe
+                if scanner.stopped:
+                    break
+            if not scanner.stopped and not self.generation.cancelled:
+                tail = scanner.flush()
+                if tail:
+                    yield tail
+        finally:
+            self.halt.set()
+            self.thread.join()
+            self._finish(scanner.stopped)
+
+    def _finish(self, stop_string: bool) -> None:
+        self.generation.usage.completion_tokens = self.streamer.generated_tokens
+        if self.error is not None:
+            raise ModelError(f"{self.engine.name} failed while generating: {self.error}") from self.error
+        if self.generation.cancelled:
+            self.generation.finish_reason = "cancelled"
+        elif stop_string or self.streamer.generated_tokens < self.options.max_new_tokens:
+            self.generation.finish_reason = "stop"
+        else:
+            self.generation.finish_reason = "length"
+
+
+class _CountingStreamer(TextIteratorStreamer):
+    """transformers' iterator streamer that also counts generated tokens and ends exactly once."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase) -> None:
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.generated_tokens = 0
+        self._ended = False
+
+    def put(self, value: Any) -> None:
+        if not self.next_tokens_are_prompt:
+            self.generated_tokens += int(value.numel())
+        super().put(value)
+
+    def end(self) -> None:
+        self._ended = True
+        super().end()
+
+    def end_once(self) -> None:
+        if not self._ended:
+            self.end()

@@ -1,0 +1,140 @@
+"""Choosing and loading models: what cannot work fails at load time, saying what to change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arxivgpt.engine.factory import pick_auto
+from arxivgpt.engine.hardware import GIB, Hardware, choose_device
+from arxivgpt.engine.loading import choose, load
+from arxivgpt.errors import InvalidInput, ModelLoadError
+from arxivgpt.settings import Settings
+
+CPU_ONLY = Hardware(
+    cuda_name=None, cuda_free_bytes=0, mps=False, ram_available_bytes=16 * GIB, bitsandbytes=True
+)
+H100 = Hardware("NVIDIA H100", 79 * GIB, mps=False, ram_available_bytes=120 * GIB, bitsandbytes=True)
+SMALL_GPU = Hardware("GeForce GTX 1650", 4 * GIB, mps=False, ram_available_bytes=16 * GIB, bitsandbytes=True)
+MAC = Hardware(None, 0, mps=True, ram_available_bytes=16 * GIB, bitsandbytes=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("hardware", "model", "reason"),
+    [
+        (H100, "vicuna-7b", "NVIDIA H100 has 79.0 GiB free"),
+        (CPU_ONLY, "smollm2-135m", "there is no CUDA GPU for vicuna-7b in int8"),
+        (
+            SMALL_GPU,
+            "smollm2-135m",
+            "GeForce GTX 1650 has 4.0 GiB free, under the 7.5 needed for vicuna-7b in int8",
+        ),
+        (MAC, "smollm2-135m", "there is no CUDA GPU"),
+        (
+            Hardware("NVIDIA A100", 40 * GIB, False, GIB, bitsandbytes=False),
+            "smollm2-135m",
+            "bitsandbytes is not",
+        ),
+    ],
+)
+def test_auto_picks_vicuna_only_where_it_fits(hardware: Hardware, model: str, reason: str) -> None:
+    pick = pick_auto(hardware)
+    assert pick.model == model
+    assert reason in pick.reason
+
+
+@pytest.mark.parametrize(
+    ("model", "precision", "device", "hardware", "expected"),
+    [
+        ("vicuna-7b", "auto", "cuda", H100, ("lmsys/vicuna-7b-v1.5", "int8")),
+        ("vicuna-7b", "nf4", "cuda", SMALL_GPU, ("lmsys/vicuna-7b-v1.5", "nf4")),
+        ("vicuna-13b", "bf16", "cuda", H100, ("lmsys/vicuna-13b-v1.5", "bf16")),
+        ("stackllama-7b", "auto", "cuda", H100, ("trl-lib/llama-se-merged", "int8")),
+        ("some-org/some-model", "auto", "cpu", CPU_ONLY, ("some-org/some-model", "fp32")),
+        ("some-org/some-model", "auto", "cuda", H100, ("some-org/some-model", "bf16")),
+        ("some-org/some-model", "auto", "mps", MAC, ("some-org/some-model", "fp16")),
+    ],
+)
+def test_choices(
+    settings: Settings, model: str, precision: str, device: str, hardware: Hardware, expected: tuple[str, str]
+) -> None:
+    choice = choose(model, precision, device, hardware, settings)  # type: ignore[arg-type]
+    assert (choice.source, choice.precision) == expected
+
+
+@pytest.mark.parametrize(
+    ("model", "precision", "device", "hardware", "error", "message"),
+    [
+        ("gpt-17", "auto", "cpu", CPU_ONLY, InvalidInput, "unknown model 'gpt-17': expected auto, a preset"),
+        ("./missing.gguf", "auto", "cpu", CPU_ONLY, InvalidInput, "no such model file or folder"),
+        ("vicuna-7b", "int8", "mps", MAC, ModelLoadError, "needs bitsandbytes"),
+        (
+            "vicuna-7b",
+            "fp16",
+            "cuda",
+            SMALL_GPU,
+            ModelLoadError,
+            "needs about 15.1 GiB but cuda has 4.0 GiB free",
+        ),
+        ("vicuna-7b", "int8", "cuda", SMALL_GPU, ModelLoadError, "use ARXIVGPT_PRECISION=nf4"),
+        ("vicuna-13b", "nf4", "cuda", SMALL_GPU, ModelLoadError, "a smaller ARXIVGPT_MODEL"),
+    ],
+)
+def test_impossible_combinations_fail_before_loading(
+    settings: Settings,
+    model: str,
+    precision: str,
+    device: str,
+    hardware: Hardware,
+    error: type[Exception],
+    message: str,
+) -> None:
+    with pytest.raises(error, match=message):
+        choose(model, precision, device, hardware, settings)  # type: ignore[arg-type]
+
+
+def test_bitsandbytes_on_mps_is_refused(settings: Settings) -> None:
+    mac_with_bnb = Hardware(None, 0, mps=True, ram_available_bytes=64 * GIB, bitsandbytes=True)
+    with pytest.raises(ModelLoadError, match="does not run on Apple's MPS; use fp16"):
+        choose("vicuna-7b", "int8", "mps", mac_with_bnb, settings)
+
+
+@pytest.mark.parametrize(
+    ("requested", "hardware", "device"),
+    [("auto", H100, "cuda"), ("auto", MAC, "mps"), ("auto", CPU_ONLY, "cpu"), ("cpu", H100, "cpu")],
+)
+def test_device_choice(requested: str, hardware: Hardware, device: str) -> None:
+    assert choose_device(requested, hardware) == device
+
+
+@pytest.mark.parametrize(
+    ("requested", "message"), [("cuda", "sees no CUDA GPU"), ("mps", "Metal is not available")]
+)
+def test_a_missing_device_is_refused(requested: str, message: str) -> None:
+    with pytest.raises(ModelLoadError, match=message):
+        choose_device(requested, CPU_ONLY)
+
+
+def test_a_hub_model_without_network_says_how_to_get_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # huggingface_hub reads HF_HUB_OFFLINE when first imported; set the constant it checks at call time.
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    choice = choose("vicuna-7b", "fp32", "cpu", Hardware(None, 0, False, 64 * GIB, True), settings)
+    with pytest.raises(ModelLoadError, match=r"huggingface-cli download lmsys/vicuna-7b-v1\.5") as error:
+        load(choice, settings)
+    assert "ARXIVGPT_MODEL=smollm2-135m" in str(error.value)
+
+
+def test_a_broken_gguf_is_reported_and_nothing_is_kept(settings: Settings, tmp_path: Path) -> None:
+    broken = tmp_path / "model.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)
+    with pytest.raises(ModelLoadError, match="could not convert"):
+        load(choose(str(broken), "auto", "cpu", CPU_ONLY, settings), settings)
+    assert not list((settings.data_dir / "models").glob("*"))

@@ -1,0 +1,158 @@
+"""The local engine with a real model: SmolLM2-135M-Instruct, offline, greedy, on the CPU."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from arxivgpt.engine.base import GenerationOptions
+from arxivgpt.engine.hardware import detect
+from arxivgpt.engine.loading import choose, load, smollm2_gguf
+from arxivgpt.engine.local import TransformersEngine
+from arxivgpt.errors import InvalidInput
+from arxivgpt.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "Summarize in one sentence: reinforcement learning from human feedback aligns language models."
+GREEDY = GenerationOptions(max_new_tokens=24)
+
+
+def one_shot(engine: TransformersEngine, prompt: str, options: GenerationOptions) -> tuple[str, int]:
+    """`model.generate` called directly: the reference the streaming path must reproduce."""
+    input_ids = engine.encode(prompt)
+    with torch.inference_mode():
+        output = engine.model.generate(
+            input_ids, attention_mask=torch.ones_like(input_ids), **engine.generate_kwargs(options)
+        )
+    generated = output[0][input_ids.shape[1] :]
+    return engine.tokenizer.decode(generated, skip_special_tokens=True), int(generated.shape[0])
+
+
+def test_the_smollm2_chat_template(smollm2: TransformersEngine) -> None:
+    assert smollm2.format_prompt("Hi") == (
+        "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+        "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    )
+    assert smollm2.context_length == 8192
+    assert smollm2.name == "smollm2-135m (cpu, fp32)"
+
+
+def test_streaming_equals_one_shot_generation(smollm2: TransformersEngine) -> None:
+    prompt = smollm2.format_prompt(QUESTION)
+    generation = smollm2.generate(prompt, GREEDY)
+    pieces = list(generation)
+    expected, generated_tokens = one_shot(smollm2, prompt, GREEDY)
+    assert len(pieces) > 3
+    assert "".join(pieces) == expected
+    assert expected.strip()
+    assert generation.usage.prompt_tokens == smollm2.encode(prompt).shape[1]
+    assert generation.usage.completion_tokens == generated_tokens
+    assert generation.finish_reason in ("stop", "length")
+
+
+def test_max_new_tokens_ends_with_length(smollm2: TransformersEngine) -> None:
+    generation = smollm2.generate(smollm2.format_prompt(QUESTION), GenerationOptions(max_new_tokens=5))
+    generation.text()
+    assert (generation.usage.completion_tokens, generation.finish_reason) == (5, "length")
+
+
+def test_stop_strings_end_the_text_before_them(smollm2: TransformersEngine) -> None:
+    prompt = smollm2.format_prompt(QUESTION)
+    full, _ = one_shot(smollm2, prompt, GREEDY)
+    stop = full.split()[3]
+    generation = smollm2.generate(prompt, GenerationOptions(max_new_tokens=24, stop=(stop,)))
+    assert generation.text() == full[: full.index(stop)]
+    assert generation.finish_reason == "stop"
+    assert generation.usage.completion_tokens < 24
+
+
+def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEngine) -> None:
+    prompt = smollm2.format_prompt("Write a long story about a dragon.")
+    generation = smollm2.generate(prompt, GenerationOptions(max_new_tokens=200))
+    pieces = iter(generation)
+    seen = [next(pieces), next(pieces)]
+    generation.cancel()
+    assert list(pieces) == []
+    assert generation.finish_reason == "cancelled"
+    # Each piece is at least one token; generation may have run one token past the cancel.
+    assert generation.usage.completion_tokens <= len("".join(seen).split()) * 4 + 2
+    started = time.perf_counter()
+    assert smollm2.generate(prompt, GenerationOptions(max_new_tokens=2)).text()
+    assert time.perf_counter() - started < 10
+
+
+def test_abandoning_a_generation_releases_the_model(smollm2: TransformersEngine) -> None:
+    prompt = smollm2.format_prompt(QUESTION)
+    generation = smollm2.generate(prompt, GenerationOptions(max_new_tokens=100))
+    next(iter(generation))
+    generation.pieces.close()  # type: ignore[attr-defined]  # what a dropped HTTP stream does
+    assert smollm2.generate(prompt, GenerationOptions(max_new_tokens=2)).text()
+
+
+def test_generations_run_one_at_a_time(smollm2: TransformersEngine) -> None:
+    prompt = smollm2.format_prompt(QUESTION)
+    spans: list[tuple[float, float]] = []
+
+    def run() -> None:
+        generation = smollm2.generate(prompt, GenerationOptions(max_new_tokens=8))
+        pieces = iter(generation)
+        next(pieces)
+        first = time.perf_counter()
+        list(pieces)
+        spans.append((first, time.perf_counter()))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first, second = sorted(spans)
+    assert first[1] <= second[0], "the second generation streamed while the first was still running"
+
+
+def test_a_prompt_longer_than_the_context_is_refused(smollm2: TransformersEngine) -> None:
+    with pytest.raises(
+        InvalidInput, match=r"has a context of 8,192; shorten the prompt or lower max_new_tokens"
+    ):
+        smollm2.generate("word " * 8200, GenerationOptions(max_new_tokens=10))
+
+
+def test_count_tokens_uses_the_models_tokenizer(smollm2: TransformersEngine) -> None:
+    assert smollm2.count_tokens("") == 0
+    assert smollm2.count_tokens("hello world") == len(smollm2.tokenizer("hello world")["input_ids"])
+    assert smollm2.count_tokens("The Bethe lattice " * 50) > 100
+
+
+def test_sampling_with_a_seed_is_repeatable(smollm2: TransformersEngine) -> None:
+    prompt = smollm2.format_prompt("Name a colour.")
+    options = GenerationOptions(max_new_tokens=8, temperature=0.9, seed=7)
+    assert smollm2.generate(prompt, options).text() == smollm2.generate(prompt, options).text()
+
+
+def test_the_converted_copy_is_reused(model_data_dir: Path, smollm2: TransformersEngine) -> None:
+    settings = Settings(model="smollm2-135m", data_dir=model_data_dir)
+    started = time.perf_counter()
+    engine = load(choose("smollm2-135m", "auto", "cpu", detect(), settings), settings)
+    assert time.perf_counter() - started < 10  # no second conversion (that takes 20-35 s)
+    assert engine.generate(engine.format_prompt("Hi"), GenerationOptions(max_new_tokens=3)).text()
+    assert smollm2_gguf().is_file()
+
+
+def test_int8_loads_and_generates_on_the_cpu(model_data_dir: Path, smollm2: TransformersEngine) -> None:
+    settings = Settings(model="smollm2-135m", precision="int8", data_dir=model_data_dir)
+    engine = load(choose("smollm2-135m", "int8", "cpu", detect(), settings), settings)
+    assert engine.name == "smollm2-135m (cpu, int8)"
+    assert engine.model.get_memory_footprint() < smollm2.model.get_memory_footprint() / 2
+    assert engine.generate(engine.format_prompt(QUESTION), GenerationOptions(max_new_tokens=6)).text().strip()
+
+
+@pytest.mark.gpu
+def test_int8_on_a_gpu(model_data_dir: Path) -> None:
+    settings = Settings(model="smollm2-135m", precision="int8", device="cuda", data_dir=model_data_dir)
+    engine = load(choose("smollm2-135m", "int8", "cuda", detect(), settings), settings)
+    assert engine.generate(engine.format_prompt(QUESTION), GenerationOptions(max_new_tokens=8)).text().strip()
