@@ -34,6 +34,10 @@ class SourceUnavailable(ArxivGPTError):
     pass
 
 
+class ModelServerError(SourceUnavailable):
+    pass
+
+
 class ExtractionError(ArxivGPTError):
     pass
 
