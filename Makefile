@@ -42,6 +42,8 @@ test: lint typecheck pytest
 
 bench: setup
 	$(PY) -m benchmarks.ingestion
+	$(PY) -m benchmarks.engine
+	$(PY) -m benchmarks.decode --preset smollm2-135m --random-weights --device cpu
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -25,8 +25,8 @@ from arxivgpt.engine.local import TransformersEngine
 from arxivgpt.settings import Settings
 
 QUESTION = (
-    "Summarize in three sentences: large language models can describe behaviours they were finetuned on, "
-    "such as writing insecure code, without being shown examples in the prompt."
+    "Explain in detail, in several paragraphs: large language models can describe behaviours they were "
+    "finetuned on, such as writing insecure code, without being shown examples in the prompt."
 )
 
 
@@ -77,7 +77,7 @@ def import_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--new-tokens", type=int, default=96)
     args = parser.parse_args()
     settings = Settings(model="smollm2-135m")
     load_engine(settings)  # converts the GGUF once if this data dir has never seen it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -44,7 +45,9 @@ class TransformersEngine:
         self._eos_token_id = (
             eos_token_id if eos_token_id is not None else model.generation_config.eos_token_id
         )
-        self._lock = threading.Lock()
+        # One long-lived worker runs every `generate`, so requests take turns. A thread per request would also
+        # start a fresh OpenMP pool each time, which cost ~15% of CPU decoding speed in benchmarks/engine.py.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
 
     def format_prompt(self, message: str) -> str:
         if self._prompt_format is not None:
@@ -78,9 +81,7 @@ class TransformersEngine:
         return generation
 
     def _stream(self, input_ids: Any, options: GenerationOptions, generation: Generation) -> Iterator[str]:
-        with self._lock:
-            run = _Run(self, input_ids, options, generation)
-            yield from run.pieces()
+        yield from _Run(self, input_ids, options, generation).pieces()
 
     def generate_kwargs(self, options: GenerationOptions) -> dict[str, Any]:
         """What `model.generate` is called with (also used by the overhead benchmark)."""
@@ -96,11 +97,11 @@ class TransformersEngine:
         return kwargs
 
     def close(self) -> None:
-        pass
+        self._worker.shutdown(wait=False, cancel_futures=True)
 
 
 class _Run:
-    """One `model.generate` on a worker thread, read through a token-counting streamer."""
+    """One `model.generate` on the engine's worker thread, read through a token-counting streamer."""
 
     def __init__(
         self, engine: TransformersEngine, input_ids: Any, options: GenerationOptions, generation: Generation
@@ -115,12 +116,13 @@ class _Run:
             def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
                 return halt.is_set() or cancelled.is_set()
 
-        kwargs = engine.generate_kwargs(options)
-        kwargs.update(streamer=self.streamer, stopping_criteria=StoppingCriteriaList([Halt()]))
-        self.thread = threading.Thread(target=self._work, args=(input_ids, kwargs), daemon=True)
+        self.kwargs = engine.generate_kwargs(options)
+        self.kwargs.update(streamer=self.streamer, stopping_criteria=StoppingCriteriaList([Halt()]))
+        self.input_ids = input_ids
 
-    def _work(self, input_ids: Any, kwargs: dict[str, Any]) -> None:
+    def _work(self) -> None:
         model: Any = self.engine.model
+        input_ids, kwargs = self.input_ids, self.kwargs
         try:
             if self.options.seed is not None:
                 torch.manual_seed(self.options.seed)
@@ -137,7 +139,7 @@ class _Run:
 
     def pieces(self) -> Iterator[str]:
         scanner = StopScanner(self.options.stop)
-        self.thread.start()
+        done = self.engine._worker.submit(self._work)
         try:
             for text in self.streamer:
                 if self.generation.cancelled:
@@ -153,7 +155,7 @@ class _Run:
                     yield tail
         finally:
             self.halt.set()
-            self.thread.join()
+            done.result()
             self._finish(scanner.stopped)
 
     def _finish(self, stop_string: bool) -> None:
