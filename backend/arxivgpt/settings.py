@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     """`completions` sends the prompt in our preset's format; `chat` leaves formatting to the server."""
     openai_timeout: float = Field(default=120.0, gt=0.0)
 
+    language: str = Field(default="English", min_length=1, max_length=40)
+    """The language summaries are written in (`English`, `中文`, `Deutsch`, ...)."""
+    max_new_tokens: int = Field(default=768, ge=16, le=8192)
+    """Summary length limit; what is left of the context window after it holds the paper."""
+    host: str = "127.0.0.1"
+    """Where `arxivgpt serve` listens; anything but loopback requires ARXIVGPT_API_TOKEN."""
+    port: int = Field(default=8765, ge=1, le=65535)
+    api_token: str | None = None
+    """Bearer token the API demands (required when it listens beyond loopback)."""
+    max_queue: int = Field(default=4, ge=0, le=1000)
+    """Summaries that may wait for the model while one runs; more get HTTP 429."""
+
     @field_validator("arxiv_api_url", "arxiv_url", "ar5iv_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -49,6 +49,27 @@ def test_fulltext_round_trip(store: PaperStore) -> None:
     assert store.get_fulltext(META.id, 2) == ("pdf", TEXT)
 
 
+def test_summary_round_trip(store: PaperStore) -> None:
+    assert store.get_summary("k1") is None
+    store.put_summary("k1", META.id, '{"summary": "x"}')
+    store.put_summary("k2", None, '{"summary": "y"}')
+    assert store.get_summary("k1") == '{"summary": "x"}'
+    assert store.get_summary("k2") == '{"summary": "y"}'
+
+
+def test_a_schema_1_cache_gains_the_summary_table(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    with sqlite3.connect(path) as db:
+        MIGRATIONS[0](db)
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO latest VALUES ('2401.00001', 3, 1e12)")
+    store = SqliteStore(path)
+    assert store.schema_version == 2
+    assert store.get_latest("2401.00001", 1e12) == 3  # data from schema 1 is kept
+    store.put_summary("k", None, "{}")
+    store.close()
+
+
 def test_sqlite_persists_across_processes_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
     first = SqliteStore(path)
@@ -129,8 +150,8 @@ def test_a_failed_migration_leaves_the_old_schema(tmp_path: Path, monkeypatch: p
         db.execute("THIS IS NOT SQL")
 
     monkeypatch.setattr("arxivgpt.store.sqlite.MIGRATIONS", [*MIGRATIONS, broken])
-    with pytest.raises(CacheError, match="to schema 2 failed"):
+    with pytest.raises(CacheError, match=f"to schema {len(MIGRATIONS) + 1} failed"):
         SqliteStore(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchone() is None

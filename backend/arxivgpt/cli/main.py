@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from arxivgpt import __version__
-from arxivgpt.cli import models, paper
+from arxivgpt.cli import models, paper, summarize
 from arxivgpt.errors import ArxivGPTError, InvalidInput, PaperNotFound, SourceUnavailable
 
 EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 1, 2, 3, 4
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     paper.register(commands)
     models.register(commands)
+    summarize.register(commands)
     return parser
 
 

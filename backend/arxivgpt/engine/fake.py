@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from arxivgpt.engine.base import Generation, GenerationOptions, Usage
 from arxivgpt.engine.stops import StopScanner
 
-_PIECES = re.compile(r"\s*\S+")
+_PIECES = re.compile(r"\s*\S+(?:\s+$)?")  # the last word keeps trailing whitespace
 
 
 class FakeEngine:

@@ -24,6 +24,12 @@ class PaperStore(Protocol):
 
     def put_fulltext(self, paper_id: str, version: int, source: Source, fulltext: FullText) -> None: ...
 
+    def get_summary(self, key: str) -> str | None:
+        """A finished summary (JSON) stored under `key`, which encodes everything it depends on."""
+        ...
+
+    def put_summary(self, key: str, paper_id: str | None, body: str) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -35,6 +41,7 @@ class MemoryStore:
         self.metadata: dict[tuple[str, int], Metadata] = {}
         self.latest: dict[str, tuple[int, float]] = {}
         self.fulltexts: dict[tuple[str, int], tuple[Source, FullText]] = {}
+        self.summaries: dict[str, str] = {}
 
     def get_metadata(self, paper_id: str, version: int) -> Metadata | None:
         return self.metadata.get((paper_id, version))
@@ -57,6 +64,13 @@ class MemoryStore:
     def put_fulltext(self, paper_id: str, version: int, source: Source, fulltext: FullText) -> None:
         with self._lock:
             self.fulltexts[(paper_id, version)] = (source, fulltext)
+
+    def get_summary(self, key: str) -> str | None:
+        return self.summaries.get(key)
+
+    def put_summary(self, key: str, paper_id: str | None, body: str) -> None:
+        with self._lock:
+            self.summaries[key] = body
 
     def close(self) -> None:
         pass

@@ -28,8 +28,16 @@ def _create_papers(db: sqlite3.Connection) -> None:
     )
 
 
+def _create_summaries(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE summary (key TEXT PRIMARY KEY, paper_id TEXT, body TEXT NOT NULL, "
+        "created_at REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX summary_paper ON summary (paper_id)")
+
+
 # Append only: migration N (1-based) brings a database from schema N-1 to N; PRAGMA user_version records N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_papers]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_papers, _create_summaries]
 
 
 class SqliteStore:
@@ -130,6 +138,16 @@ class SqliteStore:
             "INSERT OR REPLACE INTO fulltext (id, version, source, body, extracted_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (paper_id, version, source, fulltext.model_dump_json(), time.time()),
+        )
+
+    def get_summary(self, key: str) -> str | None:
+        row = self._query("SELECT body FROM summary WHERE key = ?", (key,))
+        return cast(str, row[0]) if row else None
+
+    def put_summary(self, key: str, paper_id: str | None, body: str) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO summary (key, paper_id, body, created_at) VALUES (?, ?, ?, ?)",
+            (key, paper_id, body, time.time()),
         )
 
     def close(self) -> None:

@@ -1,0 +1,89 @@
+"""The FastAPI application: heavy objects built once in the lifespan, routers, error mapping and security.
+
+`create_app(settings)` builds the engine and resolver when the server starts; tests inject fakes instead:
+`create_app(settings, engine=FakeEngine(...), resolver=PaperResolver(FakeArxiv(...), MemoryStore()))`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from arxivgpt import __version__
+from arxivgpt.api.errors import install_error_handlers
+from arxivgpt.api.routes import health, models, papers, prompts, summaries
+from arxivgpt.api.security import SecurityMiddleware, check_exposure
+from arxivgpt.engine.base import Engine
+from arxivgpt.engine.factory import build_engine
+from arxivgpt.papers.resolver import PaperResolver, build_resolver
+from arxivgpt.papers.source import ArxivClient
+from arxivgpt.settings import Settings
+from arxivgpt.store.base import PaperStore
+from arxivgpt.summary.pipeline import Summarizer
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    resolver: PaperResolver | None = None,
+    store: PaperStore | None = None,
+) -> FastAPI:
+    """The API for `settings`; what is injected is used as is (and not closed), the rest is built at start-up.
+
+    Raises `InvalidInput` when `settings.host` is beyond loopback and no API token is set.
+    """
+    check_exposure(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cleanups: list[Callable[[], None]] = []
+        try:
+            built_engine = engine
+            if built_engine is None:
+                built_engine = build_engine(settings)
+                cleanups.append(built_engine.close)
+            built_resolver = resolver or _build_resolver(settings, store, cleanups)
+            summaries_store = store or built_resolver.store
+            app.state.settings = settings
+            app.state.engine = built_engine
+            app.state.resolver = built_resolver
+            app.state.store = summaries_store
+            app.state.summarizer = Summarizer(built_resolver, built_engine, summaries_store, settings)
+            log.info("serving %s", built_engine.name)
+            yield
+        finally:
+            for cleanup in reversed(cleanups):
+                cleanup()
+
+    app = FastAPI(
+        title="arxivgpt",
+        version=__version__,
+        summary="Summaries of arXiv papers from a language model on this machine.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    for module in (summaries, papers, prompts, models, health):
+        app.include_router(module.router)
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    install_error_handlers(app)
+    return app
+
+
+def _build_resolver(
+    settings: Settings, store: PaperStore | None, cleanups: list[Callable[[], None]]
+) -> PaperResolver:
+    if store is None:
+        resolver = build_resolver(settings)
+        cleanups.append(resolver.store.close)
+    else:
+        resolver = PaperResolver(ArxivClient(settings), store, settings.latest_version_ttl)
+    if isinstance(resolver.arxiv, ArxivClient):
+        cleanups.append(resolver.arxiv.close)
+    return resolver

@@ -1,0 +1,95 @@
+"""Server-Sent Events for summaries: framing, and a response that stops the generation when the client goes.
+
+event: meta      {"paper": {...}, "model": ..., "source": ..., "cached": ...}
+event: delta     {"text": ...}                                   (one per piece of text)
+event: done      the whole SummaryResult
+event: error     {"code": ..., "message": ...}                   (a failure after the stream began)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+import anyio
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from arxivgpt.api.errors import describe
+from arxivgpt.summary.pipeline import Delta, Done, Event, Meta
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def frame(name: str, data: Any) -> str:
+    """One SSE event: `json.dumps` escapes newlines, so the data is always a single line."""
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+
+
+def event_frame(event: Event) -> str:
+    if isinstance(event, Meta):
+        paper = event.paper.model_dump(mode="json")
+        return frame(
+            "meta", {"paper": paper, "model": event.model, "source": event.source, "cached": event.cached}
+        )
+    if isinstance(event, Delta):
+        return frame("delta", {"text": event.text})
+    if isinstance(event, Done):
+        return frame("done", event.result.model_dump(mode="json"))
+    raise TypeError(f"not a summary event: {event!r}")
+
+
+async def close(events: AsyncIterator[Event]) -> None:
+    """Close a summary's event generator: its flight loses this subscriber (and stops if it was the last)."""
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+async def summary_frames(first: Event, events: AsyncIterator[Event]) -> AsyncGenerator[str, None]:
+    """`first` (already pulled, so that early errors were HTTP errors) and the rest, as SSE frames."""
+    try:
+        yield event_frame(first)
+        async for event in events:
+            yield event_frame(event)
+    except Exception as error:
+        reported = describe(error)
+        yield frame("error", {"code": reported.code, "message": reported.message, **reported.extra})
+    finally:
+        with anyio.CancelScope(shield=True):
+            await close(events)
+
+
+class EventStreamResponse(StreamingResponse):
+    """A summary's events as SSE, watching for the client to leave; either way, the events are closed.
+
+    Starlette's own StreamingResponse does not watch on ASGI spec 2.4 servers and leaves the iterator to the
+    garbage collector; a summary must stop the model as soon as nobody reads it. The events are closed here
+    too, not only by `summary_frames`, in case the client left before the first frame was asked for.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(self, first: Event, events: AsyncIterator[Event]) -> None:
+        self.frames = summary_frames(first, events)
+        self.events = events
+        super().__init__(self.frames, headers=SSE_HEADERS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def stream() -> None:
+                    with contextlib.suppress(OSError):  # the server says the client is gone
+                        await self.stream_response(send)
+                    group.cancel_scope.cancel()
+
+                group.start_soon(stream)
+                await self.listen_for_disconnect(receive)
+                group.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.frames.aclose()
+                await close(self.events)

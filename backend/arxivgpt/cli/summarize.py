@@ -1,0 +1,120 @@
+"""`arxivgpt summarize INPUT` streams a summary to the terminal; `arxivgpt serve` runs the REST API."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from arxivgpt.errors import InvalidInput
+from arxivgpt.settings import Settings
+from arxivgpt.summary.models import SummaryRequest, SummaryResult
+
+
+def register(commands: Any) -> None:
+    summarize = commands.add_parser(
+        "summarize",
+        help="summarise a paper with the local model",
+        description="Resolve a paper, fit it to the model, and stream the five-part summary as Markdown.",
+    )
+    summarize.add_argument(
+        "input", metavar="INPUT", help="an arXiv ID, arxiv.org URL, or a local PDF/HTML file"
+    )
+    summarize.add_argument("--source", choices=("full", "abstract"), default="full")
+    summarize.add_argument(
+        "--model", help="a preset, Hugging Face ID, folder or .gguf (default: ARXIVGPT_MODEL)"
+    )
+    summarize.add_argument(
+        "--template", type=Path, metavar="FILE", help="a Jinja2 prompt template to use instead"
+    )
+    summarize.add_argument("--language", help="the language of the summary (default: ARXIVGPT_LANGUAGE)")
+    summarize.add_argument("--max-new-tokens", type=int, metavar="N")
+    summarize.add_argument("--refresh", action="store_true", help="regenerate even if a summary is cached")
+    summarize.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
+    summarize.set_defaults(run=run_summarize)
+
+    serve = commands.add_parser("serve", help="run the REST API for the extension and scripts")
+    serve.add_argument("--host", help="default 127.0.0.1 (ARXIVGPT_HOST); elsewhere needs ARXIVGPT_API_TOKEN")
+    serve.add_argument("--port", type=int, help="default 8765 (ARXIVGPT_PORT)")
+    serve.add_argument("--model", help="the model to load (default: ARXIVGPT_MODEL)")
+    serve.set_defaults(run=run_serve)
+
+
+def _settings(args: argparse.Namespace, *names: str) -> Settings:
+    overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    return Settings(**overrides)
+
+
+def run_summarize(args: argparse.Namespace) -> int:
+    template = _read_template(args.template) if args.template else None
+    request = SummaryRequest(
+        paper=args.input,
+        source=args.source,
+        template=template,
+        language=args.language,
+        max_new_tokens=args.max_new_tokens,
+        refresh=args.refresh,
+    )
+    result = asyncio.run(_summarize(_settings(args, "model"), request, stream=not args.json))
+    if args.json:
+        json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    return 0
+
+
+def _read_template(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"cannot read the template {path}: {error}") from error
+
+
+async def _summarize(settings: Settings, request: SummaryRequest, stream: bool) -> SummaryResult:
+    from arxivgpt.engine.factory import build_engine
+    from arxivgpt.papers.resolver import build_resolver
+    from arxivgpt.summary.pipeline import Delta, Done, Summarizer
+
+    resolver = build_resolver(settings)
+    engine = build_engine(settings)
+    summarizer = Summarizer(resolver, engine, resolver.store, settings)
+    try:
+        async for event in summarizer.events(request):
+            if isinstance(event, Delta) and stream:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            elif isinstance(event, Done):
+                if stream:
+                    _print_footer(event.result)
+                return event.result
+    finally:
+        engine.close()
+        resolver.store.close()
+    raise AssertionError("the summary ended without a result")
+
+
+def _print_footer(result: SummaryResult) -> None:
+    out = sys.stdout
+    out.write("\n")
+    if result.references:
+        out.write("\n---\nReferences cited, verbatim from the paper's bibliography:\n\n")
+        for reference in result.references:
+            out.write(f"[{reference.n}] {reference.text}\n")
+    strategy = result.strategy
+    cached = "cached" if result.cached else f"{result.timings.total_s:.1f} s"
+    dropped = f", {result.unknown_citations} unknown citation(s) removed" if result.unknown_citations else ""
+    print(
+        f"[{result.model}; {result.paper.source} text, strategy {strategy.name} "
+        f"({len(strategy.sections)} sections); {result.usage.prompt_tokens} prompt + "
+        f"{result.usage.completion_tokens} generated tokens; {cached}{dropped}]",
+        file=sys.stderr,
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from arxivgpt.api.server import serve
+
+    serve(_settings(args, "host", "port", "model"))
+    return 0

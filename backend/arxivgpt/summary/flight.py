@@ -1,0 +1,82 @@
+"""Single-flight: requests for the same summary at the same time share one generation.
+
+A `Flight` runs the blocking work on a thread and records every piece it produces; each subscriber reads the
+record from the start, so a request that joins late still gets the whole text. When the last subscriber goes
+away before the end, the flight is cancelled (the model stops within a token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+from typing import Generic, TypeVar
+
+Result = TypeVar("Result")
+
+
+class Flight(Generic[Result]):
+    def __init__(self, work: Callable[[Flight[Result]], Result]) -> None:
+        self._work = work
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+        self.pieces: list[str] = []
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.cancelled = threading.Event()
+        self.subscribers = 0
+        self.task = asyncio.ensure_future(asyncio.to_thread(self._run))
+
+    def _run(self) -> None:
+        try:
+            result = self._work(self)
+            self._loop.call_soon_threadsafe(self._finish, result, None)
+        except BaseException as error:  # handed to every subscriber
+            self._loop.call_soon_threadsafe(self._finish, None, error)
+
+    def emit(self, piece: str) -> None:
+        """Called from the worker thread for each piece of text."""
+        self._loop.call_soon_threadsafe(self._append, piece)
+
+    def _append(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self._wake()
+
+    def _finish(self, result: Result | None, error: BaseException | None) -> None:
+        self.result, self.error, self.done = result, error, True
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def join(self) -> None:
+        self.subscribers += 1
+
+    def leave(self) -> None:
+        """A subscriber is gone; with none left before the end, the work is cancelled."""
+        self.subscribers -= 1
+        if self.subscribers == 0 and not self.done:
+            self.cancelled.set()
+
+    @property
+    def joinable(self) -> bool:
+        return not self.done and not self.cancelled.is_set()
+
+    async def follow(self) -> AsyncIterator[str]:
+        """Every piece, from the first; then returns (the result is in `result`) or raises the flight's error.
+
+        Call `join()` before and `leave()` after: a subscriber counts from the moment it has the flight.
+        """
+        seen = 0
+        while True:
+            changed = self._changed
+            while seen < len(self.pieces):
+                seen += 1
+                yield self.pieces[seen - 1]
+            if self.done:
+                break
+            await changed.wait()
+        if self.error is not None:
+            raise self.error

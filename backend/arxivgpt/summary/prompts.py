@@ -1,0 +1,265 @@
+"""Prompt templates: the defaults shipped in `prompts/`, and safe rendering of user-supplied ones.
+
+Templates are Jinja2, rendered in a sandbox with strict undefined variables. Every failure
+(syntax, unknown variable, unsafe access, runtime error, size) becomes a `TemplateError` whose
+message names the template line and the problem, e.g. `template line 3: 'titel' is undefined`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sized
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from arxivgpt.errors import TemplateError
+from arxivgpt.papers.models import Paper, Reference
+from arxivgpt.summary.models import NumberedReference
+
+MAX_TEMPLATE_BYTES = 32 * 1024
+MAX_OUTPUT_CHARS = 2 * 1024 * 1024
+TEMPLATE_NAMES = ("summary.md.j2", "map.md.j2")
+_REPO_PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
+_TEMPLATE_FILE = "<template>"
+
+
+def default_template(name: str = "summary.md.j2") -> str:
+    """The text of a default template: from the installed package, else from the repository."""
+    if name not in TEMPLATE_NAMES:
+        raise ValueError(f"unknown default template {name!r}; there are {', '.join(TEMPLATE_NAMES)}")
+    packaged = resources.files("arxivgpt") / "prompts" / name
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    in_repo = _REPO_PROMPTS / name
+    if in_repo.is_file():
+        return in_repo.read_text(encoding="utf-8")
+    raise FileNotFoundError(
+        f"the default prompt template {name} is missing: it is neither in the installed package "
+        f"(arxivgpt/prompts/) nor in {_REPO_PROMPTS}; reinstall arxivgpt"
+    )
+
+
+def _refuse(what: str) -> SecurityError:
+    return SecurityError(f"{what} would exceed the output limit of {MAX_OUTPUT_CHARS:,} characters")
+
+
+def _check_numbers(values: Iterable[Any]) -> None:
+    """Refuse numbers that would make a string or list larger than the output limit (widths, counts)."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_OUTPUT_CHARS:
+            raise SecurityError(f"the number {value} is too large here")
+
+
+def _size(value: Any, budget: int = MAX_OUTPUT_CHARS) -> int:
+    """Roughly how many characters `str(value)` has, counting no further than just past `budget`."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        return len(str(value))
+    total = 2 * len(value)
+    for item in value:
+        if total > budget:
+            break
+        total += _size(item, budget - total)
+    return total
+
+
+def _check_joined(separator: Any, items: list[Any]) -> None:
+    if isinstance(separator, str) and len(separator) * len(items) + _size(items) > MAX_OUTPUT_CHARS:
+        raise _refuse("join")
+
+
+def _check_replaced(text: Any, old: Any, new: Any) -> None:
+    if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
+        count = text.count(old) if old else len(text) + 1
+        if len(text) + count * len(new) > MAX_OUTPUT_CHARS:
+            raise _refuse("replace")
+
+
+def _check_binop(operator_name: str, left: Any, right: Any) -> None:
+    if operator_name == "**" and isinstance(right, int) and abs(right) > 64:
+        raise SecurityError("exponents above 64 are not allowed")
+    if operator_name == "%":
+        _check_numbers(right if isinstance(right, tuple) else (right,))
+    if operator_name == "*":
+        for sized, count in ((left, right), (right, left)):
+            if isinstance(sized, Sized) and isinstance(count, int) and len(sized) * count > MAX_OUTPUT_CHARS:
+                raise _refuse("the repetition")
+    sized = isinstance(left, Sized) and isinstance(right, Sized)
+    if operator_name == "+" and sized and len(left) + len(right) > MAX_OUTPUT_CHARS:
+        raise _refuse("the sum")
+
+
+def _check_result(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple, dict)) and len(value) > MAX_OUTPUT_CHARS:
+        raise _refuse("a value")
+    return value
+
+
+def _finalize(value: Any) -> Any:
+    """What `{{ … }}` prints goes through here: a container must not print as a huge string."""
+    if _size(value) > MAX_OUTPUT_CHARS:
+        raise _refuse("printing a value")
+    return value
+
+
+def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)  # keeps jinja2's pass_context/pass_environment marks
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _check_numbers((*args, *kwargs.values()))
+        passed = 1 if args and isinstance(args[0], (EvalContext, Context, Environment)) else 0
+        data = list(args[passed:])
+        if name == "join" and data:
+            data[0] = list(data[0])
+            _check_joined(data[1] if len(data) > 1 else kwargs.get("d", ""), data[0])
+        if name == "replace" and len(data) >= 3:
+            _check_replaced(*data[:3])
+        return _check_result(function(*args[:passed], *data, **kwargs))
+
+    return guarded
+
+
+class _CodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` to `environment.checked_concat(...)`, so that concatenation is size-checked too."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 (jinja2's name)
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _Environment(SandboxedEnvironment):
+    """The sandbox, plus guards against a template building a huge string (jinja2 only limits `range`).
+
+    Repetition, `+`, `~`, `%`, `**`, filters, string methods and printing are checked before the result
+    is built. This bounds memory for ordinary abuse, not CPU time (nested loops that print nothing).
+    """
+
+    code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(finalize=_finalize, **options)
+        self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()}
+        self.globals.pop("lipsum", None)
+
+    def checked_concat(self, parts: tuple[Any, ...]) -> str:
+        texts = [str(part) if _size(part) <= MAX_OUTPUT_CHARS else str(_finalize(part)) for part in parts]
+        if sum(map(len, texts)) > MAX_OUTPUT_CHARS:
+            raise _refuse("the concatenation")
+        return "".join(texts)
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        _check_binop(operator_name, left, right)
+        return _check_result(super().call_binop(context, operator_name, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_numbers((*args, *kwargs.values()))
+        owner, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
+        if isinstance(owner, str) and name == "join" and args:
+            args = (list(args[0]), *args[1:])
+            _check_joined(owner, args[0])
+        if isinstance(owner, str) and name == "replace" and len(args) >= 2:
+            _check_replaced(owner, *args[:2])
+        return _check_result(super().call(__context, __obj, *args, **kwargs))
+
+
+_ENV = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def check_syntax(template: str) -> None:
+    """Raise `TemplateError` when `template` is too large or does not compile (no variables needed)."""
+    _compile(template)
+
+
+def render(template: str, variables: dict[str, Any]) -> str:
+    """Render `template` with `variables`; any failure is a `TemplateError`."""
+    compiled = _compile(template)
+    try:
+        return _collect(compiled.generate(variables))
+    except TemplateError:
+        raise
+    except UndefinedError as exc:
+        problem = f"{exc.message or exc}; valid variables: {', '.join(sorted(variables)) or '(none)'}"
+        raise TemplateError(problem, _template_line(exc.__traceback__)) from None
+    except SecurityError as exc:
+        raise TemplateError(_sentence(str(exc)), _template_line(exc.__traceback__)) from None
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise TemplateError(problem, _template_line(exc.__traceback__)) from None
+
+
+@functools.lru_cache(maxsize=32)
+def _compile(template: str) -> Template:
+    size = len(template.encode("utf-8"))
+    if size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"the template is {size:,} bytes; the limit is {MAX_TEMPLATE_BYTES:,}")
+    try:
+        return _ENV.from_string(template)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(_sentence(exc.message or str(exc)), exc.lineno) from None
+
+
+def _collect(chunks: Any) -> str:
+    parts: list[str] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_OUTPUT_CHARS:
+            raise TemplateError(f"the rendered prompt exceeds {MAX_OUTPUT_CHARS:,} characters")
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def _template_line(tb: TracebackType | None) -> int | None:
+    """The innermost template line in a traceback (jinja2 rewrites frames to template lines)."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _TEMPLATE_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _sentence(message: str) -> str:
+    """jinja2's message without a trailing full stop, so it reads well after `template line N:`."""
+    return re.sub(r"\.\s*$", "", message.strip())
+
+
+def numbered(references: list[Reference]) -> list[NumberedReference]:
+    """The bibliography numbered from 1, in the paper's order."""
+    return [NumberedReference(n=i, text=ref.text) for i, ref in enumerate(references, start=1)]
+
+
+def summary_variables(
+    paper: Paper, body: str, references: list[NumberedReference], language: str
+) -> dict[str, Any]:
+    """The variables every summary template gets (documented in prompts/README.md)."""
+    return {
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "abstract": paper.abstract,
+        "arxiv_id": paper.id,
+        "version": paper.version,
+        "categories": list(paper.categories),
+        "published": paper.published.date().isoformat() if paper.published else None,
+        "sections": [{"title": s.title, "text": s.text} for s in paper.sections],
+        "body": body,
+        "references": [{"n": r.n, "text": r.text} for r in references],
+        "language": language,
+        "source": paper.source,
+    }
