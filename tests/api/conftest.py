@@ -20,8 +20,10 @@ from arxivgpt.papers.resolver import PaperResolver
 from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.settings import Settings
 from arxivgpt.store import MemoryStore
+from tests.support.latexml import latexml
 
 BASE_URL = "http://localhost"
+SECTIONS = ("Introduction", "Conclusion")
 BIBLIOGRAPHY = [
     "A. Vaswani et al. Attention is all you need. NeurIPS, 2017.",
     "K. He et al. Deep residual learning for image recognition. CVPR, 2016.",
@@ -34,28 +36,6 @@ REPLY = (
 )
 
 
-def latexml(title: str, bibliography: list[str]) -> bytes:
-    """A small arXiv LaTeXML page: abstract, two sections and a bibliography of `li.ltx_bibitem` entries."""
-    items = "".join(
-        f'<li class="ltx_bibitem" id="bib.bib{n}"><span class="ltx_tag ltx_tag_bibitem">[{n}]</span>'
-        f'<span class="ltx_bibblock">{text}</span></li>'
-        for n, text in enumerate(bibliography, start=1)
-    )
-    bib = f'<section class="ltx_bibliography"><ul class="ltx_biblist">{items}</ul></section>' if items else ""
-    sections = "".join(
-        f'<section class="ltx_section" id="S{n}"><h2 class="ltx_title ltx_title_section">'
-        f'<span class="ltx_tag ltx_tag_section">{n} </span>{name}</h2>'
-        f'<div class="ltx_para"><p class="ltx_p">{name} text that matters.</p></div></section>'
-        for n, name in enumerate(["Introduction", "Conclusion"], start=1)
-    )
-    return (
-        '<html><body><article class="ltx_document">'
-        f'<h1 class="ltx_title ltx_title_document">{title}</h1>'
-        f'<div class="ltx_abstract"><p class="ltx_p">Short abstract.</p></div>{sections}{bib}'
-        "</article></body></html>"
-    ).encode()
-
-
 def metadata(paper_id: str, title: str) -> Metadata:
     return Metadata(id=paper_id, version=1, title=title, authors=["A. Author"], abstract="Short abstract.")
 
@@ -63,9 +43,13 @@ def metadata(paper_id: str, title: str) -> Metadata:
 @pytest.fixture
 def arxiv() -> FakeArxiv:
     fake = FakeArxiv()
-    fake.add(metadata("2401.00001", "A paper"), html=latexml("A paper", BIBLIOGRAPHY))
-    fake.add(metadata("2401.00002", "Another paper"), html=latexml("Another paper", BIBLIOGRAPHY[:1]))
-    fake.add(metadata("hep-th/9901001", "An old paper"), html=latexml("An old paper", BIBLIOGRAPHY[1:]))
+    fake.add(metadata("2401.00001", "A paper"), html=latexml("A paper", BIBLIOGRAPHY, SECTIONS))
+    fake.add(
+        metadata("2401.00002", "Another paper"), html=latexml("Another paper", BIBLIOGRAPHY[:1], SECTIONS)
+    )
+    fake.add(
+        metadata("hep-th/9901001", "An old paper"), html=latexml("An old paper", BIBLIOGRAPHY[1:], SECTIONS)
+    )
     return fake
 
 

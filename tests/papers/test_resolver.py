@@ -16,14 +16,9 @@ from arxivgpt.settings import Settings
 from arxivgpt.store import MemoryStore, SqliteStore
 from tests.conftest import shared_file
 from tests.support.arxiv_mirror import ArxivMirror, Reply, api_index
+from tests.support.latexml import latexml
 
-MINIMAL_LATEXML = b"""<html><body><article class="ltx_document">
-<h1 class="ltx_title ltx_title_document">A paper without references</h1>
-<div class="ltx_abstract"><p class="ltx_p">Short abstract.</p></div>
-<section class="ltx_section" id="S1"><h2 class="ltx_title ltx_title_section">
-<span class="ltx_tag ltx_tag_section">1 </span>Introduction</h2>
-<div class="ltx_para"><p class="ltx_p">Some text that matters.</p></div></section>
-</article></body></html>"""
+MINIMAL_LATEXML = latexml("A paper without references", sections=["Introduction"], abstract="Short abstract.")
 
 
 @pytest.fixture
@@ -164,7 +159,7 @@ def test_a_paper_with_no_references_section() -> None:
     paper = PaperResolver(arxiv, MemoryStore()).resolve("2401.00001")
     assert paper.source == "html"
     assert paper.references == []
-    assert paper.sections[0].text == "Some text that matters."
+    assert paper.sections[0].text == "Introduction text that matters."
 
 
 def test_a_withdrawn_paper_says_so() -> None:
@@ -178,11 +173,13 @@ def test_a_withdrawn_paper_says_so() -> None:
 def test_versions_are_cached_apart() -> None:
     arxiv = FakeArxiv()
     arxiv.add(_metadata(), html=MINIMAL_LATEXML)
-    arxiv.add(_metadata(version=2, title="T2"), html=MINIMAL_LATEXML.replace(b"matters", b"changed"))
+    arxiv.add(
+        _metadata(version=2, title="T2"), html=MINIMAL_LATEXML.replace(b"that matters", b"that changed")
+    )
     resolver = PaperResolver(arxiv, MemoryStore())
     assert resolver.resolve("2401.00001").version == 2
-    assert resolver.resolve("2401.00001v1").sections[0].text == "Some text that matters."
-    assert resolver.resolve("2401.00001v2").sections[0].text == "Some text that changed."
+    assert resolver.resolve("2401.00001v1").sections[0].text == "Introduction text that matters."
+    assert resolver.resolve("2401.00001v2").sections[0].text == "Introduction text that changed."
     assert resolver.resolve("2401.00001v2").cached
     assert arxiv.requests == [
         "metadata 2401.00001",

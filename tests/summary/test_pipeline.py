@@ -45,7 +45,7 @@ def test_the_prompt_holds_the_paper_and_its_numbered_bibliography(
 ) -> None:
     asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001", language="Deutsch")))
     prompt = engine.prompts[-1]
-    assert "Introduction text of the paper" in prompt
+    assert "Introduction text that matters." in prompt
     assert f"[2] {BIBLIOGRAPHY[1]}" in prompt
     assert "Deutsch" in prompt
 
