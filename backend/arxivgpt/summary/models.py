@@ -35,7 +35,9 @@ class SummaryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     paper: str = Field(
-        min_length=1, max_length=2000, description="arXiv ID, arxiv.org URL or local file path"
+        min_length=1,
+        max_length=2000,
+        description="an arXiv ID or arxiv.org URL (the CLI also takes local files; the API does not)",
     )
     source: Literal["full", "abstract"] = "full"
     template: str | None = Field(default=None, description="a Jinja2 template; the default one if absent")
