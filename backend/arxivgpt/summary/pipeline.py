@@ -61,7 +61,7 @@ class Summarizer:
     async def events(self, request: SummaryRequest) -> AsyncIterator[Event]:
         """Meta, then Delta pieces, then Done. Errors before Meta are raised before anything is yielded."""
         started = time.perf_counter()
-        job = await self._prepare(request)
+        job = await self.prepare(request)
         resolve_s = time.perf_counter() - started
         kept = None if request.refresh else await asyncio.to_thread(self.store.get_summary, job.key)
         if kept is not None:
@@ -90,7 +90,8 @@ class Summarizer:
                 return event.result
         raise AssertionError("a summary stream ended without Done")
 
-    async def _prepare(self, request: SummaryRequest) -> SummaryJob:
+    async def prepare(self, request: SummaryRequest) -> SummaryJob:
+        """Check the request, resolve the paper and the template: everything before the model runs."""
         self._check_model(request.model)
         template = request.template if request.template is not None else prompts.default_template()
         prompts.check_syntax(template)

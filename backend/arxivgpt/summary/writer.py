@@ -61,13 +61,12 @@ class SummaryJob:
 
     def run(self, flight: Flight[SummaryResult]) -> SummaryResult:
         started = time.perf_counter()
-        plan = self._plan()
+        plan = self.plan()
         body, strategy = plan.body, plan.strategy
         if strategy.name == "map-reduce":
             joined = self._map_reduce(plan, flight)
             body, strategy = joined.body, joined.apply(strategy)
-        rendered = prompts.render(self.template, self.variables(body, plan.references))
-        generation = self.engine.generate(self.engine.format_prompt(rendered), self.options)
+        generation = self.engine.generate(self.prompt(body, plan.references), self.options)
         first_token: float | None = None
         pieces: list[str] = []
         for piece in generation:
@@ -100,7 +99,12 @@ class SummaryJob:
         self.store.put_summary(self.key, self.paper.id, result.model_dump_json())
         return result
 
-    def _plan(self) -> budget.Plan:
+    def prompt(self, body: str, references: list[NumberedReference]) -> str:
+        """The final prompt, in the model's format."""
+        return self.engine.format_prompt(prompts.render(self.template, self.variables(body, references)))
+
+    def plan(self) -> budget.Plan:
+        """How this paper fits the model: which text, which references, or which chunks to map first."""
         empty = self.variables("", [])
         available = self.budget_tokens(self.template, empty, self.options.max_new_tokens)
         map_template = prompts.default_template("map.md.j2")
