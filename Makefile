@@ -1,13 +1,13 @@
-# Everything a newcomer needs: `make demo` (set up + main job) and `make test` (set up + all checks).
+# Everything a newcomer needs: `make serve` (set up + the backend) and `make test` (set up + all checks).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PAPER ?= 2501.11120v1
+PAPER ?= 2304.02623v1
 ARGS ?=
 # The CPU build lies on the development machines' disk; on a CUDA machine any recent torch works.
 TORCH ?= torch==2.13.0
 
-.PHONY: setup demo run test lint typecheck pytest bench clean
+.PHONY: setup serve demo demo-summary run test lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,21 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# The main job, offline: resolve a paper through a local mirror of saved arXiv responses.
-demo: setup
-	$(PY) -m tests.support.demo $(PAPER) $(ARGS)
+# The main job: the backend on 127.0.0.1:8765 with the default model, ready for the extension.
+serve: setup
+	$(VENV)/bin/arxivgpt serve $(ARGS)
 
-# The main job against the real arXiv.
+# The same, offline: arXiv is a local mirror of the saved responses in ../shared/fixtures/arxiv.
+demo: setup
+	$(PY) -m tests.support.demo serve $(ARGS)
+
+# A summary streamed to the terminal, offline.
+demo-summary: setup
+	$(PY) -m tests.support.demo summarize $(PAPER) $(ARGS)
+
+# A summary against the real arXiv.
 run: setup
-	$(VENV)/bin/arxivgpt paper $(PAPER) $(ARGS)
+	$(VENV)/bin/arxivgpt summarize $(PAPER) $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check backend tests benchmarks
@@ -43,6 +51,7 @@ test: lint typecheck pytest
 bench: setup
 	$(PY) -m benchmarks.ingestion
 	$(PY) -m benchmarks.engine
+	$(PY) -m benchmarks.api
 	$(PY) -m benchmarks.decode --preset smollm2-135m --random-weights --device cpu
 
 clean:

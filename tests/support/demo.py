@@ -1,4 +1,9 @@
-"""`make demo`: `arxivgpt paper` against the local mirror of saved arXiv responses (no internet needed)."""
+"""`make demo`: run an `arxivgpt` command with arXiv replaced by the local mirror of saved responses.
+
+python -m tests.support.demo serve                       the API, offline (try the curl lines it prints)
+python -m tests.support.demo summarize 2304.02623v1      a streamed summary in the terminal
+python -m tests.support.demo paper 2501.11120v1 --json   the structured paper
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,28 @@ import sys
 from arxivgpt.cli.main import main as arxivgpt
 from tests.support.arxiv_mirror import SHARED, ArxivMirror
 
+TRY = """# offline demo: arXiv is a local mirror of saved responses at {mirror}
+# papers it has in full: 2501.11120v1 (HTML), 2304.02623v1 and 1111.2011v2 (PDF); others as abstracts
+# try, in another terminal:
+#   curl -N http://127.0.0.1:{port}/v1/summaries -H 'Content-Type: application/json' \\
+#        -d '{{"paper": "2304.02623v1", "stream": true, "max_new_tokens": 300}}'
+#   curl http://127.0.0.1:{port}/v1/papers/1111.2011v2
+"""
+
 
 def main() -> int:
     if not SHARED.is_dir():
-        print(
-            f"error: the saved arXiv documents are not at {SHARED}; set ARXIVGPT_SHARED_FIXTURES",
-            file=sys.stderr,
-        )
+        where = f"the saved arXiv documents are not at {SHARED}"
+        print(f"error: {where}; set ARXIVGPT_SHARED_FIXTURES", file=sys.stderr)
         return 2
+    args = sys.argv[1:] or ["serve"]
     mirror = ArxivMirror().start()
     os.environ.update(mirror.settings_env())
     os.environ.setdefault("ARXIVGPT_ARXIV_DELAY", "0")
-    print(f"# offline demo: arXiv is the local mirror at {mirror.url}", file=sys.stderr)
+    if args[0] == "serve":
+        print(TRY.format(mirror=mirror.url, port=os.environ.get("ARXIVGPT_PORT", "8765")), file=sys.stderr)
     try:
-        return arxivgpt(["paper", *sys.argv[1:]])
+        return arxivgpt(args)
     finally:
         mirror.stop()
 
