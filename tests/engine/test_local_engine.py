@@ -55,6 +55,12 @@ def test_streaming_equals_one_shot_generation(smollm2: TransformersEngine) -> No
     assert generation.finish_reason in ("stop", "length")
 
 
+def test_the_preset_repetition_penalty_applies_unless_overridden(smollm2: TransformersEngine) -> None:
+    assert smollm2.generate_kwargs(GenerationOptions())["repetition_penalty"] == 1.15
+    assert smollm2.generate_kwargs(GenerationOptions(repetition_penalty=1.3))["repetition_penalty"] == 1.3
+    assert "repetition_penalty" not in smollm2.generate_kwargs(GenerationOptions(repetition_penalty=1.0))
+
+
 def test_max_new_tokens_ends_with_length(smollm2: TransformersEngine) -> None:
     generation = smollm2.generate(smollm2.format_prompt(QUESTION), GenerationOptions(max_new_tokens=5))
     generation.text()

@@ -82,7 +82,10 @@ def test_request_carries_prompt_and_options(
     server: OpenAIServer, make_engine: MakeEngine, api: str, prompt_field: str, sent: object
 ) -> None:
     engine = make_engine(api=api, prompt_format=vicuna)
-    options = {"max_new_tokens": 7, "temperature": 0.5, "top_p": 0.9, "stop": ("###",), "seed": 3}
+    options = {
+        "max_new_tokens": 7, "temperature": 0.5, "top_p": 0.9, "stop": ("###",), "seed": 3,
+        "repetition_penalty": 1.1,
+    }  # fmt: skip
     run(engine, engine.format_prompt("What is new?"), **options)
     body = server.requests[-1].body
     assert server.requests[-1].path == f"/v1/{'chat/completions' if api == 'chat' else 'completions'}"
@@ -91,12 +94,14 @@ def test_request_carries_prompt_and_options(
     assert (body["max_tokens"], body["temperature"], body["top_p"]) == (7, 0.5, 0.9)
     assert (body["stop"], body["seed"], body["stream"]) == (["###"], 3, True)
     assert body["stream_options"] == {"include_usage": True}
+    assert body["repetition_penalty"] == 1.1
 
 
 def test_defaults_leave_out_stop_and_seed(server: OpenAIServer, make_engine: MakeEngine) -> None:
     run(make_engine())
     assert "stop" not in server.requests[-1].body
     assert "seed" not in server.requests[-1].body
+    assert "repetition_penalty" not in server.requests[-1].body
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,8 @@ class GenerationOptions(BaseModel):
     stop: tuple[str, ...] = ()
     """Generation ends before the first occurrence of any of these strings (they are not returned)."""
     seed: int | None = None
+    repetition_penalty: float | None = Field(default=None, ge=1.0, le=2.0)
+    """Penalise tokens already generated (1 = off); None takes the model's default (1.15 for SmolLM2-135M)."""
 
 
 @dataclass

@@ -127,6 +127,7 @@ def load(choice: ModelChoice, settings: Settings) -> Any:
         context_length=preset.context_length if preset else _context_length(model),
         prompt_format=FIXED_FORMATS.get(preset.prompt_format) if preset else None,
         eos_token_id=preset.eos_token_id if preset else None,
+        repetition_penalty=preset.repetition_penalty if preset else 1.0,
     )
 
 

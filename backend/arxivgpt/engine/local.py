@@ -36,12 +36,14 @@ class TransformersEngine:
         context_length: int,
         prompt_format: Callable[[str], str] | None = None,
         eos_token_id: int | None = None,
+        repetition_penalty: float = 1.0,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
         self.context_length = context_length
         self._prompt_format = prompt_format
+        self._repetition_penalty = repetition_penalty
         self._eos_token_id = (
             eos_token_id if eos_token_id is not None else model.generation_config.eos_token_id
         )
@@ -90,6 +92,9 @@ class TransformersEngine:
             "eos_token_id": self._eos_token_id,
             "pad_token_id": self.tokenizer.pad_token_id or self._eos_token_id,
         }
+        penalty = options.repetition_penalty or self._repetition_penalty
+        if penalty != 1.0:
+            kwargs["repetition_penalty"] = penalty
         if options.temperature > 0:
             kwargs.update(do_sample=True, temperature=options.temperature, top_p=options.top_p)
         else:

