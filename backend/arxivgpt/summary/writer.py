@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from arxivgpt.summary.render import to_html
 if TYPE_CHECKING:
     from arxivgpt.summary.flight import Flight
 
+log = logging.getLogger(__name__)
 MAP_NEW_TOKENS = 256
 SAFETY_TOKENS = 16  # chat templates add a few tokens around the message that a bare count misses
 
@@ -77,6 +79,10 @@ class SummaryJob:
             pieces.append(piece)
             flight.emit(piece)
         if generation.finish_reason == "cancelled" or flight.cancelled.is_set():
+            log.info(
+                "summary of %s cancelled after %d tokens: every client went away",
+                self.paper_info.id or self.paper.title, generation.usage.completion_tokens,
+            )  # fmt: skip
             raise Cancelled("every client went away")
         grounded = ground("".join(pieces), plan.references)
         result = SummaryResult(
