@@ -73,6 +73,7 @@ def test_accepts_every_id_and_url_form(text: str, expected: ArxivId) -> None:
         "https://arxiv.org/",
         "ftp://arxiv.org/abs/2303.17580",
         "https://arxiv.org/abs/not-an-id",
+        "https://[::1/abs/2303.17580",
     ],
 )
 def test_rejects_malformed_input_naming_what_was_expected(text: str) -> None:

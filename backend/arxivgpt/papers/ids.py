@@ -139,8 +139,11 @@ def _is_arxiv_host(host: str) -> bool:
 
 
 def _id_from_url(raw: str, url: str) -> str:
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        host = (parts.hostname or "").lower()
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        raise InvalidPaperId(f"{raw!r} is not a valid URL ({error}); {EXPECTED}") from error
     if parts.scheme not in ("http", "https") or not _is_arxiv_host(host):
         raise InvalidPaperId(f"{raw!r} is not an arXiv URL: only arxiv.org links are accepted; {EXPECTED}")
     segments = [segment for segment in parts.path.split("/") if segment]

@@ -1,0 +1,152 @@
+// The extension's settings: defaults in one place, merged with what the user saved.
+//
+// Everything but the API token lives in chrome.storage.sync (it follows the user's Chrome profile); the token is a
+// secret and stays in chrome.storage.local. storage.sync refuses an item larger than QUOTA_BYTES_PER_ITEM
+// (8,192 bytes, counted as the key plus the JSON of the value), so saving checks that first and says which item
+// is too large instead of failing silently.
+//
+// The pure helpers (merge, size checks, the request body) take no `chrome`, so Node's test runner can run them.
+
+export const DEFAULTS = Object.freeze({
+  backendUrl: "http://127.0.0.1:8765",
+  template: "", // "" means the backend's own default template
+  source: "full", // "full" | "abstract"
+  language: "English",
+  model: "", // "" means whatever model the server runs
+  apiToken: "", // ARXIVGPT_API_TOKEN, only when the backend was started with one
+});
+
+export const SOURCES = Object.freeze(["full", "abstract"]);
+export const LOCAL_KEYS = Object.freeze(["apiToken"]);
+export const SYNC_KEYS = Object.freeze(Object.keys(DEFAULTS).filter((key) => !LOCAL_KEYS.includes(key)));
+
+/** chrome.storage.sync.QUOTA_BYTES_PER_ITEM, for when the constant is not at hand. */
+export const SYNC_QUOTA_BYTES_PER_ITEM = 8192;
+
+const LABELS = {
+  backendUrl: "The backend URL",
+  template: "The template",
+  source: "The source",
+  language: "The language",
+  model: "The model",
+};
+
+/** The defaults overlaid with stored values of the right type; unknown keys and wrong types are dropped. */
+export function mergeSettings(...stored) {
+  const settings = { ...DEFAULTS };
+  for (const values of stored) {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      if (key in DEFAULTS && typeof value === typeof DEFAULTS[key]) settings[key] = value;
+    }
+  }
+  if (!SOURCES.includes(settings.source)) settings.source = DEFAULTS.source;
+  return settings;
+}
+
+/** How many bytes storage.sync counts for one item: the key plus the JSON of its value, in UTF-8. */
+export function itemBytes(key, value) {
+  return new TextEncoder().encode(key + JSON.stringify(value)).length;
+}
+
+/** The items over the per-item quota, largest first: `[{key, bytes}]`. */
+export function oversizedItems(items, limit = SYNC_QUOTA_BYTES_PER_ITEM) {
+  return Object.entries(items)
+    .map(([key, value]) => ({ key, bytes: itemBytes(key, value) }))
+    .filter((item) => item.bytes > limit)
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** What to tell the user about an item that does not fit. */
+export function quotaMessage(item, limit = SYNC_QUOTA_BYTES_PER_ITEM) {
+  const label = LABELS[item.key] ?? `The setting "${item.key}"`;
+  return (
+    `${label} is ${formatNumber(item.bytes)} bytes; Chrome sync storage holds at most ` +
+    `${formatNumber(limit)} per item. Shorten it.`
+  );
+}
+
+/** A backend URL as typed -> `{url}` without trailing slashes, or `{error}` saying what is wrong. */
+export function normalizeBackendUrl(text) {
+  const raw = String(text ?? "").trim();
+  if (!raw) return { url: DEFAULTS.backendUrl };
+  let parsed;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { error: `"${raw}" is not a URL; use one like ${DEFAULTS.backendUrl}.` };
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return { error: `The backend URL must start with http:// or https://, not ${parsed.protocol}//.` };
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    return { error: "The backend URL takes no query, fragment or credentials." };
+  }
+  return { url: `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}` };
+}
+
+/** Whether the extension may reach `url` (its host permissions cover 127.0.0.1 and localhost only). */
+export function isLocalBackend(url) {
+  try {
+    const host = new URL(url).hostname;
+    return host === "127.0.0.1" || host === "localhost";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The JSON body of `POST /v1/summaries` for `paper`: explicit `overrides` (from the page) win over the settings;
+ * empty template/language/model are left out, so the backend's defaults apply.
+ */
+export function summaryRequestBody(paper, settings, overrides = {}) {
+  const pick = (key) => {
+    const value = overrides[key];
+    return typeof value === "string" && value !== "" ? value : settings[key];
+  };
+  const source = SOURCES.includes(pick("source")) ? pick("source") : DEFAULTS.source;
+  const body = { paper, source, stream: true };
+  for (const key of ["template", "language", "model"]) {
+    const value = pick(key);
+    if (typeof value === "string" && value.trim() !== "") body[key] = value;
+  }
+  if (overrides.refresh === true) body.refresh = true;
+  return body;
+}
+
+/** The settings as saved, over the defaults. */
+export async function loadSettings(storage = globalThis.chrome.storage) {
+  const [synced, local] = await Promise.all([storage.sync.get(SYNC_KEYS), storage.local.get(LOCAL_KEYS)]);
+  return mergeSettings(synced, local);
+}
+
+/** Thrown by saveSettings when an item does not fit; `message` is meant for the user. */
+export class QuotaError extends Error {
+  constructor(item, limit) {
+    super(quotaMessage(item, limit));
+    this.name = "QuotaError";
+    this.key = item.key;
+    this.bytes = item.bytes;
+    this.limit = limit;
+  }
+}
+
+/** Save `values` (any subset of the settings) after checking each synced item against the per-item quota. */
+export async function saveSettings(values, storage = globalThis.chrome.storage) {
+  const synced = {};
+  const local = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (!(key in DEFAULTS)) continue;
+    (LOCAL_KEYS.includes(key) ? local : synced)[key] = value;
+  }
+  const limit = storage.sync.QUOTA_BYTES_PER_ITEM ?? SYNC_QUOTA_BYTES_PER_ITEM;
+  const [tooLarge] = oversizedItems(synced, limit);
+  if (tooLarge) throw new QuotaError(tooLarge, limit);
+  await Promise.all([
+    Object.keys(synced).length ? storage.sync.set(synced) : null,
+    Object.keys(local).length ? storage.local.set(local) : null,
+  ]);
+}
+
+function formatNumber(n) {
+  return n.toLocaleString("en-US");
+}
