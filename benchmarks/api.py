@@ -79,7 +79,7 @@ def direct_seconds(summarizer: Summarizer, engine: TransformersEngine, body: dic
     """The same prompt and options, straight into the engine (no HTTP, no pipeline)."""
     job = asyncio.run(summarizer.prepare(SummaryRequest(**body)))  # type: ignore[arg-type]
     plan = job.plan()
-    prompt = job.prompt(plan.body, plan.references)
+    prompt, _ = job.prompt_and_prefix(plan.body, plan.references)
     started = time.perf_counter()
     engine.generate(prompt, job.options).text()
     return time.perf_counter() - started

@@ -29,8 +29,10 @@ BIBLIOGRAPHY = [
     "K. He et al. Deep residual learning for image recognition. CVPR, 2016.",
     "T. Brown et al. Language models are few-shot learners. NeurIPS, 2020.",
 ]
+# The default template primes the answer with "## Summary\n" (its answer_prefix); the model writes the rest.
+PREFIX = "## Summary\n"
 REPLY = (
-    "## Summary\nWe show things [1].\n\n## Key insights\n- Residual links help [2]; so does magic [99].\n"
+    "We show things [1].\n\n## Key insights\n- Residual links help [2]; so does magic [99].\n"
     "<script>alert('x')</script>\n\n## Questions\n- Why?\n\n## Future directions\n- More.\n\n"
     "## References\n- [1] it started this\n- [2] depth\n"
 )

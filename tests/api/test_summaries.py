@@ -15,7 +15,7 @@ from arxivgpt.engine.fake import FakeEngine
 from arxivgpt.errors import ModelError, SourceUnavailable
 from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.store import MemoryStore
-from tests.api.conftest import BIBLIOGRAPHY, REPLY, AppFactory, async_client, parse_sse
+from tests.api.conftest import BIBLIOGRAPHY, PREFIX, REPLY, AppFactory, async_client, parse_sse
 
 PAPER = {"paper": "2401.00001"}
 
@@ -42,7 +42,7 @@ def test_stream_is_meta_then_deltas_then_done(client: TestClient, engine: FakeEn
         "source": "html",
         "cached": False,
     }
-    assert "".join(data["text"] for name, data in events if name == "delta") == REPLY
+    assert "".join(data["text"] for name, data in events if name == "delta") == PREFIX + REPLY
     done = events[-1][1]
     assert {"summary", "html", "references", "usage", "timings", "strategy", "cached", "paper"} <= set(done)
     assert done["cached"] is False and done["model"] == "fake"
@@ -233,7 +233,7 @@ def test_an_error_after_the_stream_began_is_an_error_event(
     with TestClient(app, base_url="http://localhost") as client:
         events = stream(client)
         names = [name for name, _ in events]
-        assert names == ["meta", "delta", "delta", "error"]
+        assert names == ["meta", "delta", "delta", "delta", "error"]  # the answer prefix, then two pieces
         assert events[-1][1]["code"] == code
         assert events[-1][1]["message"].startswith(message)
         assert "secret" not in events[-1][1]["message"]

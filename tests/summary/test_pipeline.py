@@ -12,8 +12,9 @@ from arxivgpt.summary.models import SummaryRequest
 from arxivgpt.summary.pipeline import Delta, Done, Meta, Summarizer
 from tests.summary.conftest import BIBLIOGRAPHY
 
+PREFIX = "## Summary\n"  # the default template's answer_prefix: the model continues after it
 REPLY = (
-    "## One-sentence summary\nWe do things [1].\n\n## Key insights\n- Insight [2], [99].\n\n"
+    "We do things [1].\n\n## Key insights\n- Insight [2], [99].\n\n"
     "## Questions\n- Why?\n\n## Future directions\n- More.\n\n## Related references\n"
     "- [1] because it started it\n- [3] scale\n- [42] invented\n"
 )
@@ -31,7 +32,8 @@ def test_events_in_order_and_references_grounded(summarizer: Summarizer, engine:
     done = events[-1]
     assert isinstance(done, Done)
     result = done.result
-    assert "".join(event.text for event in events[1:-1] if isinstance(event, Delta)) == REPLY
+    assert "".join(event.text for event in events[1:-1] if isinstance(event, Delta)) == PREFIX + REPLY
+    assert done.result.summary.startswith("## Summary\nWe do things [1].")
     assert [ref.text for ref in result.references] == [BIBLIOGRAPHY[0], BIBLIOGRAPHY[1], BIBLIOGRAPHY[2]]
     assert all(ref.text in BIBLIOGRAPHY for ref in result.references)
     assert result.unknown_citations == 2

@@ -15,7 +15,7 @@ from arxivgpt.errors import InvalidInput, TemplateError
 from arxivgpt.papers.models import Paper, Reference, Section
 from arxivgpt.summary import prompts
 from arxivgpt.summary.models import NumberedReference
-from arxivgpt.summary.prompts import default_template, numbered, render, summary_variables
+from arxivgpt.summary.prompts import default_template, numbered, render, render_with_prefix, summary_variables
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTED = {
@@ -295,3 +295,25 @@ def test_numbered_counts_from_one_in_the_papers_order() -> None:
     refs = [Reference(key="bib.bib7", text="Z."), Reference(key="bib.bib2", text="A.")]
     assert numbered(refs) == [NumberedReference(n=1, text="Z."), NumberedReference(n=2, text="A.")]
     assert numbered([]) == []
+
+
+@pytest.mark.parametrize(
+    ("template", "prefix"),
+    [
+        ('{% set answer_prefix = "## Summary\\n" %}Summarise {{ title }}.', "## Summary\n"),
+        ("Summarise {{ title }}.", ""),
+    ],
+)
+def test_a_template_can_say_how_the_answer_begins(template: str, prefix: str) -> None:
+    text, found = render_with_prefix(template, _variables())
+    assert text.startswith("Summarise ")
+    assert found == prefix
+
+
+def test_the_default_template_primes_the_first_heading() -> None:
+    assert render_with_prefix(default_template(), _variables())[1] == "## Summary\n"
+
+
+def test_a_non_string_answer_prefix_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="answer_prefix must be a string"):
+        render_with_prefix("{% set answer_prefix = 3 %}x", _variables())

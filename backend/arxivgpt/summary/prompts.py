@@ -188,9 +188,23 @@ def check_syntax(template: str) -> None:
 
 def render(template: str, variables: dict[str, Any]) -> str:
     """Render `template` with `variables`; any failure is a `TemplateError`."""
+    return render_with_prefix(template, variables)[0]
+
+
+def render_with_prefix(template: str, variables: dict[str, Any]) -> tuple[str, str]:
+    """The rendered prompt and the template's `answer_prefix` ("" when it sets none).
+
+    A template may say how the model's answer begins (`{% set answer_prefix = "## Summary\n" %}`): the prompt
+    ends with it, so small models start in the requested structure, and the answer includes it.
+    """
     compiled = _compile(template)
     try:
-        return _collect(compiled.generate(variables))
+        text = _collect(compiled.generate(variables))
+        # A second, module render exposes the template's top-level `set`s (cheap next to the model's work).
+        prefix = getattr(compiled.make_module(variables), "answer_prefix", "")
+        if not isinstance(prefix, str):
+            raise TemplateError("answer_prefix must be a string")
+        return text, prefix
     except TemplateError:
         raise
     except UndefinedError as exc:

@@ -68,9 +68,12 @@ class SummaryJob:
         if strategy.name == "map-reduce":
             joined = self._map_reduce(plan, flight)
             body, strategy = joined.body, joined.apply(strategy)
-        generation = self.engine.generate(self.prompt(body, plan.references), self.options)
+        prompt, prefix = self.prompt_and_prefix(body, plan.references)
+        generation = self.engine.generate(prompt, self.options)
         first_token: float | None = None
-        pieces: list[str] = []
+        pieces: list[str] = [prefix] if prefix else []
+        if prefix:
+            flight.emit(prefix)
         for piece in generation:
             if flight.cancelled.is_set():
                 generation.cancel()
@@ -105,9 +108,10 @@ class SummaryJob:
         self.store.put_summary(self.key, self.paper.id, result.model_dump_json())
         return result
 
-    def prompt(self, body: str, references: list[NumberedReference]) -> str:
-        """The final prompt, in the model's format."""
-        return self.engine.format_prompt(prompts.render(self.template, self.variables(body, references)))
+    def prompt_and_prefix(self, body: str, references: list[NumberedReference]) -> tuple[str, str]:
+        """The prompt in the model's format, ending with the template's `answer_prefix` (also returned)."""
+        rendered, prefix = prompts.render_with_prefix(self.template, self.variables(body, references))
+        return self.engine.format_prompt(rendered) + prefix, prefix
 
     def plan(self) -> budget.Plan:
         """How this paper fits the model: which text, which references, or which chunks to map first."""
