@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+from arxivgpt.cli.options import settings_from
 from arxivgpt.engine.base import GenerationOptions
 from arxivgpt.engine.factory import build_engine, pick_auto
 from arxivgpt.engine.hardware import detect
@@ -49,8 +50,7 @@ def run_models(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    overrides = {"model": args.model} if args.model else {}
-    settings = Settings(**overrides)
+    settings = settings_from(args, "model")
     options = GenerationOptions(max_new_tokens=args.max_new_tokens, temperature=args.temperature)
     engine = build_engine(settings)
     started = time.perf_counter()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from arxivgpt.cli.options import settings_from
 from arxivgpt.errors import InvalidInput
 from arxivgpt.settings import Settings
 from arxivgpt.summary.models import SummaryRequest, SummaryResult
@@ -43,11 +44,6 @@ def register(commands: Any) -> None:
     serve.set_defaults(run=run_serve)
 
 
-def _settings(args: argparse.Namespace, *names: str) -> Settings:
-    overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
-    return Settings(**overrides)
-
-
 def run_summarize(args: argparse.Namespace) -> int:
     template = _read_template(args.template) if args.template else None
     request = SummaryRequest(
@@ -58,7 +54,7 @@ def run_summarize(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens,
         refresh=args.refresh,
     )
-    result = asyncio.run(_summarize(_settings(args, "model"), request, stream=not args.json))
+    result = asyncio.run(_summarize(settings_from(args, "model"), request, stream=not args.json))
     if args.json:
         json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -116,5 +112,5 @@ def _print_footer(result: SummaryResult) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from arxivgpt.api.server import serve
 
-    serve(_settings(args, "host", "port", "model"))
+    serve(settings_from(args, "host", "port", "model"))
     return 0
