@@ -6,7 +6,8 @@
 //   formatId({id: "2303.17580", version: 2})                   -> "2303.17580v2"
 //
 // Only arxiv.org (and its subdomains: www., export., ar5iv.labs.) and ar5iv.org count; any other host is null,
-// whatever its path says.
+// whatever its path says. Text is NFKC-normalised first (full-width "２１０４.１２２５５" is 2104.12255); what is
+// still not ASCII after that (Arabic-Indic digits, say) is not an ID, as in the backend.
 
 // Archives of old-style identifiers (before April 2007), including retired ones such as solv-int.
 export const OLD_ARCHIVES = new Set([
@@ -16,8 +17,9 @@ export const OLD_ARCHIVES = new Set([
   "q-alg", "q-bio", "q-fin", "quant-ph", "solv-int", "stat", "supr-con",
 ]);
 
-const NEW_ID = /^(\d{4})\.(\d{4,5})(?:v([1-9]\d*))?$/;
-const OLD_ID = /^([a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?\/(\d{4})(\d{3})(?:v([1-9]\d*))?$/;
+const NEW_ID = /^([0-9]{4})\.([0-9]{4,5})(?:v([1-9][0-9]*))?$/;
+const OLD_ID = /^([a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?\/([0-9]{4})([0-9]{3})(?:v([1-9][0-9]*))?$/;
+const ASCII = /^[\x00-\x7f]*$/;
 const PREFIX = /^arxiv:\s*/i;
 const PATH_KINDS = new Set(["abs", "pdf", "html", "format", "ps"]);
 
@@ -60,7 +62,7 @@ export function isArxivHost(host) {
 export function paperIdFromUrl(url) {
   let parts;
   try {
-    parts = url instanceof URL ? url : new URL(String(url));
+    parts = url instanceof URL ? url : new URL(normalized(url));
   } catch {
     return null;
   }
@@ -79,8 +81,8 @@ export function paperIdFromUrl(url) {
 
 /** An ID as typed by a user (`2303.17580v2`, `arXiv:hep-th/9901001`) or an arXiv URL; null if neither. */
 export function parseArxivId(text) {
-  const raw = String(text ?? "").trim();
-  if (!raw) return null;
+  const raw = normalized(text ?? "").trim();
+  if (!raw || !ASCII.test(raw)) return null;
   const candidate = raw.replace(PREFIX, "");
   const found = matchArxivId(candidate);
   if (found) return found;
@@ -93,6 +95,11 @@ export function parseArxivId(text) {
 export function formatId(paper) {
   if (!paper || !paper.id) return "";
   return paper.version ? `${paper.id}v${paper.version}` : paper.id;
+}
+
+/** NFKC: compatibility forms (full-width digits, letters and punctuation) become their ASCII spelling. */
+export function normalized(text) {
+  return String(text).normalize("NFKC");
 }
 
 function stripPdf(text) {

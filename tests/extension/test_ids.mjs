@@ -156,6 +156,29 @@ describe("parseArxivId", () => {
   }
 });
 
+describe("IDs are ASCII (NFKC first, as in the backend)", () => {
+  const becomeAscii = [
+    ["２１０４.１２２５５", "2104.12255"],
+    ["２１０４．１２２５５ｖ２", "2104.12255v2"],
+    ["ａｒＸｉｖ：２１０４.１２２５５", "2104.12255"],
+    ["hep-th／9901001", "hep-th/9901001"],
+    ["https://arxiv.org/abs/２１０４.１２２５５", "2104.12255"],
+    ["2104.12255", "2104.12255"],
+  ];
+  for (const [text, expected] of becomeAscii) {
+    test(`${text} -> ${expected}`, () => assert.equal(formatId(parseArxivId(text)), expected));
+  }
+  test("a full-width URL string is the same paper", () => {
+    assert.deepEqual(paperIdFromUrl("https://arxiv.org/abs/２１０４.１２２５５ｖ３"), { id: "2104.12255", version: 3 });
+  });
+  for (const text of ["٢١٠٤.١٢٢٥٥", "2104.١٢٢٥٥", "२१०४.१२२५५", "2104.12255v٢", "hep‐th/9901001"]) {
+    test(`${text} -> null`, () => {
+      assert.equal(parseArxivId(text), null);
+      assert.equal(matchArxivId(text), null);
+    });
+  }
+});
+
 describe("ids helpers", () => {
   test("formatId", () => {
     assert.equal(formatId({ id: "2303.17580", version: 2 }), "2303.17580v2");

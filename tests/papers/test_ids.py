@@ -100,3 +100,38 @@ def test_versioned_form() -> None:
     assert ArxivId("hep-th/9901001", 2).versioned == "hep-th/9901001v2"
     assert str(ArxivId("2303.17580")) == "2303.17580"
     assert ArxivId("2303.17580").with_version(4) == ArxivId("2303.17580", 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("２１０４.１２２５５", ArxivId("2104.12255")),  # full-width digits: NFKC makes them ASCII
+        ("２１０４．１２２５５ｖ２", ArxivId("2104.12255", 2)),  # full-width full stop and v
+        ("ａｒＸｉｖ：２１０４.１２２５５", ArxivId("2104.12255")),
+        ("https://arxiv.org/abs/２１０４.１２２５５", ArxivId("2104.12255")),
+        ("hep-th／9901001", ArxivId("hep-th/9901001")),
+        ("2104.12255", ArxivId("2104.12255")),  # the ASCII spelling, for comparison
+    ],
+)
+def test_compatibility_forms_become_the_ascii_id(text: str, expected: ArxivId) -> None:
+    parsed = parse_arxiv_id(text)
+    assert parsed == expected
+    assert parsed.versioned.isascii()
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("٢١٠٤.١٢٢٥٥", "ARABIC-INDIC DIGIT TWO"),
+        ("2104.١٢٢٥٥", "ARABIC-INDIC DIGIT ONE"),
+        ("२१०४.१२२५५", "DEVANAGARI DIGIT TWO"),
+        ("2104.12255v٢", "ARABIC-INDIC DIGIT TWO"),
+        ("hep‐th/9901001", "HYPHEN"),  # U+2010, not the ASCII hyphen-minus
+        ("https://arxiv.org/abs/٢١٠٤.١٢٢٥٥", "ARABIC-INDIC DIGIT TWO"),
+    ],
+)
+def test_other_unicode_digits_are_refused_naming_the_character(text: str, named: str) -> None:
+    with pytest.raises(InvalidPaperId, match="ASCII only") as caught:
+        parse_arxiv_id(text)
+    assert named in str(caught.value)
+    assert "expected an arXiv ID such as 2303.17580" in str(caught.value)

@@ -1,8 +1,13 @@
-"""arXiv identifiers: parse whatever a user pasted (ID, `arXiv:` prefix, any arxiv.org URL) into one form."""
+"""arXiv identifiers: parse whatever a user pasted (ID, `arXiv:` prefix, any arxiv.org URL) into one form.
+
+Input is NFKC-normalised first, so full-width forms (`２１０４.１２２５５`, `ａｒＸｉｖ：`) become their ASCII
+spelling; what is still not ASCII after that (Arabic-Indic digits, say) is refused: IDs are ASCII only.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -50,9 +55,11 @@ OLD_ARCHIVES = frozenset(
     ]
 )
 
-_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>[1-9]\d*))?")
+# [0-9], not \d: Python's \d matches every Unicode digit.
+_NEW = re.compile(r"(?P<yymm>[0-9]{4})\.(?P<num>[0-9]{4,5})(?:v(?P<version>[1-9][0-9]*))?")
 _OLD = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})(?:v(?P<version>[1-9]\d*))?"
+    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(?P<yymm>[0-9]{4})(?P<num>[0-9]{3})"
+    r"(?:v(?P<version>[1-9][0-9]*))?"
 )
 _PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _PATH_KINDS = ("abs", "pdf", "html", "format", "ps")
@@ -83,9 +90,15 @@ class ArxivId:
 
 def parse_arxiv_id(text: str) -> ArxivId:
     """Parse an ID or arxiv.org URL; raise `InvalidPaperId` naming what was expected."""
-    raw = text.strip()
+    raw = unicodedata.normalize("NFKC", text).strip()
     if not raw:
         raise InvalidPaperId(f"no paper given: {EXPECTED}")
+    if not raw.isascii():
+        odd = next(char for char in raw if not char.isascii())
+        raise InvalidPaperId(
+            f"{text.strip()!r} contains {odd!r} ({unicodedata.name(odd, f'U+{ord(odd):04X}')}); "
+            f"arXiv IDs and URLs are ASCII only, type the digits 0-9: {EXPECTED}"
+        )
     candidate = _PREFIX.sub("", raw)
     found = match_arxiv_id(candidate)
     if found is None and ("://" in candidate or _looks_like_bare_url(candidate)):
