@@ -1,15 +1,23 @@
 """Prompt templates: the defaults shipped in `prompts/`, and safe rendering of user-supplied ones.
 
 Templates are Jinja2, rendered in a sandbox with strict undefined variables. Every failure
-(syntax, unknown variable, unsafe access, runtime error, size) becomes a `TemplateError` whose
+(syntax, unknown variable, unsafe access, runtime error, size, time) becomes a `TemplateError` whose
 message names the template line and the problem, e.g. `template line 3: 'titel' is undefined`.
+
+A render is bounded in memory (sizes are checked before a value is built) and in time: the compiled code
+counts a step for every loop iteration, call and filter, and checks a deadline at each step, so nested loops
+stop within `MAX_RENDER_SECONDS` with `template line N: the template did more than ... steps`.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sized
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sized
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +36,8 @@ from arxivgpt.summary.models import NumberedReference
 
 MAX_TEMPLATE_BYTES = 32 * 1024
 MAX_OUTPUT_CHARS = 2 * 1024 * 1024
+MAX_RENDER_STEPS = 200_000  # the default template takes a few hundred on a paper with 100 references
+MAX_RENDER_SECONDS = 2.0
 TEMPLATE_NAMES = ("summary.md.j2", "map.md.j2")
 _REPO_PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
 _TEMPLATE_FILE = "<template>"
@@ -118,6 +128,7 @@ def _finalize(value: Any) -> Any:
 def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps jinja2's pass_context/pass_environment marks
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        _step()
         _check_numbers((*args, *kwargs.values()))
         passed = 1 if args and isinstance(args[0], (EvalContext, Context, Environment)) else 0
         data = list(args[passed:])
@@ -129,6 +140,46 @@ def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         return _check_result(function(*args[:passed], *data, **kwargs))
 
     return guarded
+
+
+@dataclass
+class _Budget:
+    deadline: float
+    steps: int = 0
+
+
+_RENDERING = threading.local()  # each thread renders with its own budget
+
+
+@contextmanager
+def _render_budget() -> Iterator[None]:
+    """Bound the render in this block: at most MAX_RENDER_STEPS steps, all within MAX_RENDER_SECONDS."""
+    outer = getattr(_RENDERING, "budget", None)
+    _RENDERING.budget = _Budget(deadline=time.monotonic() + MAX_RENDER_SECONDS)
+    try:
+        yield
+    finally:
+        _RENDERING.budget = outer
+
+
+def _step() -> None:
+    """One loop iteration, call or filter; raises once the render has done too much or run too long."""
+    budget: _Budget | None = getattr(_RENDERING, "budget", None)
+    if budget is None:
+        raise SecurityError("templates render only through arxivgpt.summary.prompts.render")
+    budget.steps += 1
+    if budget.steps > MAX_RENDER_STEPS:
+        raise SecurityError(f"the template did more than {MAX_RENDER_STEPS:,} steps; simplify its loops")
+    if time.monotonic() > budget.deadline:
+        raise SecurityError(f"the template ran for more than {MAX_RENDER_SECONDS:g} s; simplify its loops")
+
+
+def _count_loops(template: nodes.Template) -> nodes.Template:
+    """Every `{% for x in it %}` iterates `environment.counted(it)` (jinja2 allows no custom node types)."""
+    for loop in template.find_all(nodes.For):
+        counted = nodes.EnvironmentAttribute("counted", lineno=loop.iter.lineno)
+        loop.iter = nodes.Call(counted, [loop.iter], [], None, None, lineno=loop.iter.lineno)
+    return template
 
 
 class _CodeGenerator(CodeGenerator):
@@ -146,7 +197,7 @@ class _Environment(SandboxedEnvironment):
     """The sandbox, plus guards against a template building a huge string (jinja2 only limits `range`).
 
     Repetition, `+`, `~`, `%`, `**`, filters, string methods and printing are checked before the result
-    is built. This bounds memory for ordinary abuse, not CPU time (nested loops that print nothing).
+    is built, which bounds memory; loop iterations, calls and filters are counted steps, which bounds time.
     """
 
     code_generator_class = _CodeGenerator
@@ -156,6 +207,14 @@ class _Environment(SandboxedEnvironment):
         super().__init__(finalize=_finalize, **options)
         self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()}
         self.globals.pop("lipsum", None)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return _count_loops(super()._parse(source, name, filename))
+
+    def counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        for item in iterable:
+            _step()
+            yield item
 
     def checked_concat(self, parts: tuple[Any, ...]) -> str:
         texts = [str(part) if _size(part) <= MAX_OUTPUT_CHARS else str(_finalize(part)) for part in parts]
@@ -168,6 +227,7 @@ class _Environment(SandboxedEnvironment):
         return _check_result(super().call_binop(context, operator_name, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _step()
         _check_numbers((*args, *kwargs.values()))
         owner, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
         if isinstance(owner, str) and name == "join" and args:
@@ -197,14 +257,24 @@ def render_with_prefix(template: str, variables: dict[str, Any]) -> tuple[str, s
     A template may say how the model's answer begins (`{% set answer_prefix = "## Summary\n" %}`): the prompt
     ends with it, so small models start in the requested structure, and the answer includes it.
     """
-    compiled = _compile(template)
+    text = _rendering(lambda: _collect(_compile(template).generate(variables)), variables)
+    prefix = exported(template, variables, "answer_prefix", "")
+    if not isinstance(prefix, str):
+        raise TemplateError("answer_prefix must be a string")
+    return text, prefix
+
+
+def exported(template: str, variables: dict[str, Any], name: str, default: Any = None) -> Any:
+    """The value a template's top-level `{% set name = ... %}` gives `name` (`default` when it sets none)."""
+    return _rendering(lambda: getattr(_compile(template).make_module(variables), name, default), variables)
+
+
+def _rendering(work: Callable[[], Any], variables: dict[str, Any]) -> Any:
+    """Run `work` (a render) within the step and time budget; any failure is a `TemplateError` naming the
+    template line."""
     try:
-        text = _collect(compiled.generate(variables))
-        # A second, module render exposes the template's top-level `set`s (cheap next to the model's work).
-        prefix = getattr(compiled.make_module(variables), "answer_prefix", "")
-        if not isinstance(prefix, str):
-            raise TemplateError("answer_prefix must be a string")
-        return text, prefix
+        with _render_budget():
+            return work()
     except TemplateError:
         raise
     except UndefinedError as exc:
