@@ -1,4 +1,9 @@
-"""Whatever the user has (ID, URL, local file) to a `Paper`: metadata, full text and bibliography, cached."""
+"""Whatever the user has (ID, URL, local file) to a `Paper`: metadata, full text and bibliography, cached.
+
+Resolution is single-flight: concurrent requests for the same ID and version (as asked: `2303.17580` and
+`2303.17580v2` are different questions) share one metadata fetch, and requests for the same paper version
+share one full-text fetch and one cache write.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from arxivgpt.papers.ids import ArxivId, parse_arxiv_id
 from arxivgpt.papers.local import load_local, local_path
 from arxivgpt.papers.models import FullText, Metadata, Paper, Source
 from arxivgpt.papers.pdf import extract_pdf
+from arxivgpt.papers.single_flight import SingleFlight
 from arxivgpt.papers.source import ArxivClient, ArxivSource, Document
 from arxivgpt.settings import Settings
 from arxivgpt.store import open_store
@@ -30,16 +36,19 @@ class PaperResolver:
         self.arxiv = arxiv
         self.store = store
         self.latest_ttl = latest_ttl
+        self._metadata_flights: SingleFlight[tuple[Metadata, bool]] = SingleFlight()
+        self._fulltext_flights: SingleFlight[Paper] = SingleFlight()
 
     def resolve(self, text: str, source: TextSource = "full") -> Paper:
         path = local_path(text)
         if path is not None:
             return load_local(path)
         arxiv_id = parse_arxiv_id(text)
-        metadata, cached = self._metadata(arxiv_id)
+        metadata, cached = self._metadata_flights.do(arxiv_id.versioned, lambda: self._metadata(arxiv_id))
         if source == "abstract":
             return assemble(metadata, "abstract", None, [], cached)
-        return self._with_fulltext(metadata, cached)
+        versioned = (metadata.id, metadata.version)
+        return self._fulltext_flights.do(versioned, lambda: self._with_fulltext(metadata, cached))
 
     def _metadata(self, arxiv_id: ArxivId) -> tuple[Metadata, bool]:
         version = arxiv_id.version or self.store.get_latest(arxiv_id.id, self.latest_ttl)
