@@ -10,7 +10,10 @@ ArxivGPTError
 ├── ExtractionError         a document could not be turned into text
 │   ├── HtmlExtractionError
 │   └── PdfExtractionError
-├── CacheError              the local cache file is unusable
+├── CacheError              the local cache file is unusable (HTTP 500)
+│   ├── CacheDamaged        it is corrupt or not a cache (moved aside at start-up, and a new one made)
+│   └── CacheFull           the disk (or SQLite's page limit) is full (HTTP 507)
+├── ShuttingDown            the server is stopping; try again when it is back (HTTP 503)
 ├── QueueFull               too many summaries wait for the model (HTTP 429 with Retry-After)
 └── ModelError              the language model failed (HTTP 500)
     └── ModelLoadError      it cannot be loaded as configured (the message says what to change)
@@ -66,6 +69,18 @@ class PdfExtractionError(ExtractionError):
 
 
 class CacheError(ArxivGPTError):
+    pass
+
+
+class CacheDamaged(CacheError):
+    pass
+
+
+class CacheFull(CacheError):
+    pass
+
+
+class ShuttingDown(ArxivGPTError):
     pass
 
 

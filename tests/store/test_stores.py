@@ -123,16 +123,30 @@ def test_an_unwritable_location_is_reported(tmp_path: Path) -> None:
         SqliteStore(blocker / "sub" / "c.sqlite3")
 
 
-def test_open_store_falls_back_to_memory_and_says_why(
+def test_open_store_moves_a_damaged_cache_aside_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(data_dir=tmp_path)
     settings.cache_path.write_bytes(b"garbage" * 1000)
     with caplog.at_level(logging.WARNING):
         store = open_store(settings)
+    assert isinstance(store, SqliteStore)
+    store.close()
+    (kept,) = tmp_path.glob("cache.sqlite3.damaged-*")
+    assert kept.read_bytes() == b"garbage" * 1000  # kept for a look, never overwritten
+    assert f"moved it to {kept}" in caplog.text
+    assert "damaged or not an ArxivGPT cache" in caplog.text
+
+
+def test_open_store_falls_back_to_memory_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with caplog.at_level(logging.WARNING):
+        store = open_store(Settings(data_dir=blocker / "data"))
     assert isinstance(store, MemoryStore)
     assert "continuing without the on-disk cache" in caplog.text
-    assert settings.cache_path.read_bytes() == b"garbage" * 1000  # never overwritten
 
 
 def test_open_store_uses_sqlite(tmp_path: Path) -> None:

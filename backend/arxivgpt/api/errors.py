@@ -8,7 +8,9 @@
     ExtractionError        502  extraction_error
     QueueFull              429  queue_full            (+ Retry-After header)
     ModelError             500  model_error           (ModelLoadError too; the message says what to change)
+    CacheFull              507  cache_full            (the disk holding the cache is full)
     CacheError             500  cache_error
+    ShuttingDown           503  shutting_down         (+ Retry-After; a stream gets it as an `error` event)
     anything else          500  internal_error        ("internal error"; the traceback goes to the log only)
 
 Once a summary stream has started (HTTP 200 sent), the same code and message go out as an `error` event.
@@ -30,12 +32,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from arxivgpt.errors import (
     ArxivGPTError,
     CacheError,
+    CacheFull,
     ExtractionError,
     InvalidInput,
     ModelError,
     ModelServerError,
     PaperNotFound,
     QueueFull,
+    ShuttingDown,
     SourceUnavailable,
     TemplateError,
 )
@@ -52,8 +56,11 @@ ERROR_TABLE: list[tuple[type[ArxivGPTError], int, str]] = [
     (ExtractionError, 502, "extraction_error"),
     (QueueFull, 429, "queue_full"),
     (ModelError, 500, "model_error"),
+    (CacheFull, 507, "cache_full"),
     (CacheError, 500, "cache_error"),
+    (ShuttingDown, 503, "shutting_down"),
 ]
+SHUTDOWN_RETRY_AFTER = "10"
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -92,6 +99,8 @@ def describe(error: BaseException) -> ApiError:
             described.extra["line"] = error.line
         if isinstance(error, QueueFull):
             described.headers["Retry-After"] = str(error.retry_after)
+        if isinstance(error, ShuttingDown):
+            described.headers.update({"Retry-After": SHUTDOWN_RETRY_AFTER, "Connection": "close"})
         return described
     log.error("internal error: %r", error, exc_info=error)
     return ApiError(500, "internal_error", "internal error")

@@ -1,4 +1,9 @@
-"""The cache on disk: one SQLite file (WAL), schema changes as an append-only list of migrations."""
+"""The cache on disk: one SQLite file (WAL), schema changes as an append-only list of migrations.
+
+Every write is one transaction (a paper's metadata and its "latest" mark together), so a process killed at any
+moment leaves whole rows or none. Opening checks the file (`PRAGMA quick_check`): a damaged one raises
+`CacheDamaged` (`open_store` then moves it aside). A full disk is `CacheFull`, with what to do about it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from arxivgpt.errors import CacheError
+from arxivgpt.errors import CacheDamaged, CacheError, CacheFull
 from arxivgpt.papers.models import FullText, Metadata, Source
 
 
@@ -38,6 +43,14 @@ def _create_summaries(db: sqlite3.Connection) -> None:
 
 # Append only: migration N (1-based) brings a database from schema N-1 to N; PRAGMA user_version records N.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_papers, _create_summaries]
+SQLITE_FULL = 13
+Statement = tuple[str, tuple[object, ...]]
+
+
+def is_full(error: sqlite3.Error) -> bool:
+    """SQLITE_FULL: the disk is full, or the database reached its `max_page_count`."""
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11+
+    return code == SQLITE_FULL if code is not None else "database or disk is full" in str(error)
 
 
 class SqliteStore:
@@ -54,10 +67,11 @@ class SqliteStore:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._check()
             self._migrate()
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise CacheError(
+            raise CacheDamaged(
                 f"the cache at {path} is damaged or not an ArxivGPT cache ({error}); it only holds copies "
                 "of arXiv data, so delete it (with its -wal and -shm files) and it will be rebuilt"
             ) from error
@@ -65,6 +79,12 @@ class SqliteStore:
     @property
     def schema_version(self) -> int:
         return cast(int, self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check(self) -> None:
+        """Raise `sqlite3.DatabaseError` unless SQLite finds the file sound (a quick, O(size) scan)."""
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(map(str, problems[:3])))
 
     def _migrate(self) -> None:
         current = self.schema_version
@@ -96,12 +116,29 @@ class SqliteStore:
             except sqlite3.DatabaseError as error:
                 raise CacheError(f"reading the cache at {self.path} failed: {error}") from error
 
-    def _write(self, sql: str, params: tuple[object, ...]) -> None:
+    def _write(self, *statements: Statement) -> None:
+        """Run `statements` as one transaction: all of them are stored, or none."""
         with self._lock:
             try:
-                self._db.execute(sql, params)
+                self._db.execute("BEGIN IMMEDIATE")
+                for sql, params in statements:
+                    self._db.execute(sql, params)
+                self._commit()
             except sqlite3.DatabaseError as error:
-                raise CacheError(f"writing the cache at {self.path} failed: {error}") from error
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise self._write_error(error) from error
+
+    def _commit(self) -> None:
+        self._db.execute("COMMIT")
+
+    def _write_error(self, error: sqlite3.DatabaseError) -> CacheError:
+        if is_full(error):
+            return CacheFull(
+                f"the cache at {self.path} cannot grow: {error}; free some disk space or point "
+                "ARXIVGPT_DATA_DIR at a disk with room (nothing was stored)"
+            )
+        return CacheError(f"writing the cache at {self.path} failed: {error}")
 
     def get_metadata(self, paper_id: str, version: int) -> Metadata | None:
         row = self._query("SELECT body FROM metadata WHERE id = ? AND version = ?", (paper_id, version))
@@ -109,15 +146,20 @@ class SqliteStore:
 
     def put_metadata(self, metadata: Metadata, latest: bool = False) -> None:
         now = time.time()
-        self._write(
-            "INSERT OR REPLACE INTO metadata (id, version, body, fetched_at) VALUES (?, ?, ?, ?)",
-            (metadata.id, metadata.version, metadata.model_dump_json(), now),
-        )
-        if latest:
-            self._write(
-                "INSERT OR REPLACE INTO latest (id, version, checked_at) VALUES (?, ?, ?)",
-                (metadata.id, metadata.version, now),
+        statements: list[Statement] = [
+            (
+                "INSERT OR REPLACE INTO metadata (id, version, body, fetched_at) VALUES (?, ?, ?, ?)",
+                (metadata.id, metadata.version, metadata.model_dump_json(), now),
             )
+        ]
+        if latest:
+            statements.append(
+                (
+                    "INSERT OR REPLACE INTO latest (id, version, checked_at) VALUES (?, ?, ?)",
+                    (metadata.id, metadata.version, now),
+                )
+            )
+        self._write(*statements)
 
     def get_latest(self, paper_id: str, max_age: float) -> int | None:
         row = self._query(
@@ -135,9 +177,11 @@ class SqliteStore:
 
     def put_fulltext(self, paper_id: str, version: int, source: Source, fulltext: FullText) -> None:
         self._write(
-            "INSERT OR REPLACE INTO fulltext (id, version, source, body, extracted_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (paper_id, version, source, fulltext.model_dump_json(), time.time()),
+            (
+                "INSERT OR REPLACE INTO fulltext (id, version, source, body, extracted_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (paper_id, version, source, fulltext.model_dump_json(), time.time()),
+            )
         )
 
     def get_summary(self, key: str) -> str | None:
@@ -146,8 +190,10 @@ class SqliteStore:
 
     def put_summary(self, key: str, paper_id: str | None, body: str) -> None:
         self._write(
-            "INSERT OR REPLACE INTO summary (key, paper_id, body, created_at) VALUES (?, ?, ?, ?)",
-            (key, paper_id, body, time.time()),
+            (
+                "INSERT OR REPLACE INTO summary (key, paper_id, body, created_at) VALUES (?, ?, ?, ?)",
+                (key, paper_id, body, time.time()),
+            )
         )
 
     def close(self) -> None:
