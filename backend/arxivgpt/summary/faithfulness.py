@@ -157,7 +157,7 @@ def _ends_sentence(text: str, paragraph_start: int, match: re.Match[str]) -> boo
     following = match.group("next")
     if not (following.isupper() or following.isdigit()):
         return False
-    before = text[paragraph_start : match.start()].split()
+    before = text[max(paragraph_start, match.start() - 80) : match.start()].split()
     word = before[-1].lstrip("([\"“'‘").casefold() if before else ""
     if match.group("superscript") and not (len(word) > 1 and word[-2:].isalpha()):
         return False  # "0.5 The" or "2d.5" is a number, not a citation after a full stop
