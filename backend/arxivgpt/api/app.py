@@ -2,6 +2,8 @@
 
 `create_app(settings)` builds the engine and resolver when the server starts; tests inject fakes instead:
 `create_app(settings, engine=FakeEngine(...), resolver=PaperResolver(FakeArxiv(...), MemoryStore()))`.
+`app.state.shutdown` stops it cleanly (api/shutdown.py): the server calls it on SIGTERM/SIGINT, the lifespan
+when it ends.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from arxivgpt import __version__
 from arxivgpt.api.errors import install_error_handlers
 from arxivgpt.api.routes import health, models, papers, prompts, summaries
 from arxivgpt.api.security import SecurityMiddleware, check_exposure
+from arxivgpt.api.shutdown import Shutdown, ShutdownMiddleware
 from arxivgpt.engine.base import Engine
 from arxivgpt.engine.factory import build_engine
 from arxivgpt.papers.resolver import PaperResolver, build_resolver
@@ -39,10 +42,12 @@ def create_app(
     Raises `InvalidInput` when `settings.host` is beyond loopback and no API token is set.
     """
     check_exposure(settings)
+    shutdown = Shutdown()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cleanups: list[Callable[[], None]] = []
+        shutdown.attach()
         try:
             built_engine = engine
             if built_engine is None:
@@ -58,6 +63,7 @@ def create_app(
             log.info("serving %s", built_engine.name)
             yield
         finally:
+            shutdown.begin()  # no summary outlives the app, and none is half-stored
             for cleanup in reversed(cleanups):
                 cleanup()
 
@@ -69,8 +75,10 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    app.state.shutdown = shutdown
     for module in (summaries, papers, prompts, models, health):
         app.include_router(module.router)
+    app.add_middleware(ShutdownMiddleware, shutdown=shutdown)
     app.add_middleware(SecurityMiddleware, settings=settings)
     install_error_handlers(app)
     return app

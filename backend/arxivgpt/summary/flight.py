@@ -3,14 +3,18 @@
 A `Flight` runs the blocking work on a thread and records every piece it produces; each subscriber reads the
 record from the start, so a request that joins late still gets the whole text. When the last subscriber goes
 away before the end, the flight is cancelled (the model stops within a token).
+
+`abort_all(error)` (server shutdown) cancels every unfinished flight and ends its subscribers' streams at once
+with `error`; the work stops at its next token and stores nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 Result = TypeVar("Result")
 
@@ -27,6 +31,7 @@ class Flight(Generic[Result]):
         self.cancelled = threading.Event()
         self.subscribers = 0
         self.task = asyncio.ensure_future(asyncio.to_thread(self._run))
+        _UNFINISHED.add(self)  # for abort_all
 
     def _run(self) -> None:
         try:
@@ -44,8 +49,16 @@ class Flight(Generic[Result]):
         self._wake()
 
     def _finish(self, result: Result | None, error: BaseException | None) -> None:
+        if self.done:  # aborted already: the work's own ending comes later and changes nothing
+            return
         self.result, self.error, self.done = result, error, True
+        _UNFINISHED.discard(self)
         self._wake()
+
+    def abort(self, error: BaseException) -> None:
+        """Cancel the work (it stops at its next token) and end every subscriber now with `error`."""
+        self.cancelled.set()
+        self._finish(None, error)
 
     def _wake(self) -> None:
         self._changed.set()
@@ -80,3 +93,15 @@ class Flight(Generic[Result]):
             await changed.wait()
         if self.error is not None:
             raise self.error
+
+
+_UNFINISHED: weakref.WeakSet[Flight[Any]] = weakref.WeakSet()
+
+
+def abort_all(error: BaseException) -> int:
+    """Abort every unfinished flight of the running event loop with `error`; how many there were."""
+    loop = asyncio.get_running_loop()
+    flights = [flight for flight in list(_UNFINISHED) if flight._loop is loop and not flight.done]
+    for flight in flights:
+        flight.abort(error)
+    return len(flights)
