@@ -161,14 +161,17 @@ def test_is_loopback(host: str, loopback: bool) -> None:
 def test_serve_runs_one_uvicorn_worker_on_the_configured_address(monkeypatch: pytest.MonkeyPatch) -> None:
     from arxivgpt.api import server
 
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        "arxivgpt.api.server.uvicorn.run", lambda app, **options: calls.append((app, options))
-    )
+    configs: list[Any] = []
+
+    async def serve(self: server._Server, sockets: Any = None) -> None:
+        configs.append(self.config)
+
+    monkeypatch.setattr(server._Server, "serve", serve)
     server.serve(Settings(host="127.0.0.1", port=9876))
-    [(app, options)] = calls
-    assert isinstance(app, FastAPI)
-    assert options == {"host": "127.0.0.1", "port": 9876, "log_level": "info", "workers": 1}
+    [config] = configs
+    assert isinstance(config.app, FastAPI)
+    assert (config.host, config.port, config.workers) == ("127.0.0.1", 9876, 1)
+    assert config.timeout_graceful_shutdown == server.GRACEFUL_SECONDS  # no connection holds the exit
     with pytest.raises(InvalidInput, match="ARXIVGPT_API_TOKEN"):
         server.serve(Settings(host="0.0.0.0"))
-    assert len(calls) == 1
+    assert len(configs) == 1

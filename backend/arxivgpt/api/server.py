@@ -59,6 +59,7 @@ def serve(settings: Settings, app: FastAPI | None = None) -> None:
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     server = _Server(config, app)
+    earlier = set(threading.enumerate())  # only threads the server started can hold its exit
     loop = asyncio.new_event_loop()
     interrupted = False
     try:
@@ -66,7 +67,7 @@ def serve(settings: Settings, app: FastAPI | None = None) -> None:
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        stuck = _stop_threads(loop)
+        stuck = _stop_threads(loop, earlier)
     if stuck:
         log.warning("exiting with %d thread(s) still busy: %s", len(stuck), ", ".join(stuck))
         logging.shutdown()
@@ -77,7 +78,7 @@ def serve(settings: Settings, app: FastAPI | None = None) -> None:
         raise KeyboardInterrupt
 
 
-def _stop_threads(loop: asyncio.AbstractEventLoop) -> list[str]:
+def _stop_threads(loop: asyncio.AbstractEventLoop, earlier: set[threading.Thread]) -> list[str]:
     """Wait up to THREAD_SECONDS for worker threads to end; the names of those that did not."""
     deadline = time.monotonic() + THREAD_SECONDS
     try:
@@ -86,10 +87,11 @@ def _stop_threads(loop: asyncio.AbstractEventLoop) -> list[str]:
         pass
     finally:
         loop.close()
-    for thread in threading.enumerate():
+    started = [thread for thread in threading.enumerate() if thread not in earlier]
+    for thread in started:
         if _blocks_exit(thread):
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    return [thread.name for thread in threading.enumerate() if _blocks_exit(thread)]
+    return [thread.name for thread in started if _blocks_exit(thread)]
 
 
 def _blocks_exit(thread: threading.Thread) -> bool:
