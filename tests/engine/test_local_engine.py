@@ -13,6 +13,7 @@ from arxivgpt.engine.base import GenerationOptions
 from arxivgpt.engine.hardware import detect
 from arxivgpt.engine.loading import choose, load, smollm2_gguf
 from arxivgpt.engine.local import TransformersEngine
+from arxivgpt.engine.penalty import AnswerRepetitionPenalty
 from arxivgpt.errors import InvalidInput
 from arxivgpt.settings import Settings
 
@@ -26,9 +27,8 @@ def one_shot(engine: TransformersEngine, prompt: str, options: GenerationOptions
     """`model.generate` called directly: the reference the streaming path must reproduce."""
     input_ids = engine.encode(prompt)
     with torch.inference_mode():
-        output = engine.model.generate(
-            input_ids, attention_mask=torch.ones_like(input_ids), **engine.generate_kwargs(options)
-        )
+        kwargs = engine.generate_kwargs(options, prompt_tokens=int(input_ids.shape[1]))
+        output = engine.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
     generated = output[0][input_ids.shape[1] :]
     return engine.tokenizer.decode(generated, skip_special_tokens=True), int(generated.shape[0])
 
@@ -55,10 +55,37 @@ def test_streaming_equals_one_shot_generation(smollm2: TransformersEngine) -> No
     assert generation.finish_reason in ("stop", "length")
 
 
-def test_the_preset_repetition_penalty_applies_unless_overridden(smollm2: TransformersEngine) -> None:
-    assert smollm2.generate_kwargs(GenerationOptions())["repetition_penalty"] == 1.15
-    assert smollm2.generate_kwargs(GenerationOptions(repetition_penalty=1.3))["repetition_penalty"] == 1.3
-    assert "repetition_penalty" not in smollm2.generate_kwargs(GenerationOptions(repetition_penalty=1.0))
+def _penalty(engine: TransformersEngine, options: GenerationOptions) -> AnswerRepetitionPenalty | None:
+    processors = engine.generate_kwargs(options, prompt_tokens=7).get("logits_processor", [])
+    found = [p for p in processors if isinstance(p, AnswerRepetitionPenalty)]
+    return found[0] if found else None
+
+
+def test_the_preset_repetition_penalty_applies_to_the_answer_unless_overridden(
+    smollm2: TransformersEngine,
+) -> None:
+    preset = _penalty(smollm2, GenerationOptions())
+    assert preset is not None and (preset.penalty, preset.prompt_tokens) == (1.15, 7)
+    overridden = _penalty(smollm2, GenerationOptions(repetition_penalty=1.3))
+    assert overridden is not None and overridden.penalty == 1.3
+    assert _penalty(smollm2, GenerationOptions(repetition_penalty=1.0)) is None
+    assert "repetition_penalty" not in smollm2.generate_kwargs(GenerationOptions())  # never over the prompt
+
+
+def test_a_prompt_sharing_the_last_ones_beginning_reuses_its_cache_and_gives_the_same_text(
+    smollm2: TransformersEngine,
+) -> None:
+    paper = " ".join(["Reinforcement learning from human feedback aligns language models."] * 30)
+    first = smollm2.format_prompt(f"{paper}\n\nSummarize in one sentence.")
+    second = smollm2.format_prompt(f"{paper}\n\nAsk one question about it.")
+    smollm2.prefix_cache.clear()
+    smollm2.generate(first, GREEDY).text()
+    reused = smollm2.generate(second, GREEDY)
+    text = reused.text()
+    shared = smollm2.prompt_tokens(smollm2.format_prompt(paper)) - 8  # at least the paper, less the join
+    assert reused.usage.cached_tokens >= shared
+    expected, _ = one_shot(smollm2, second, GREEDY)
+    assert text == expected  # the cache changes the cost, not the answer
 
 
 def test_max_new_tokens_ends_with_length(smollm2: TransformersEngine) -> None:

@@ -33,6 +33,8 @@ class GenerationOptions(BaseModel):
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0
+    """Of `prompt_tokens`, how many were not computed again: their keys and values came from a cache."""
 
     @property
     def total_tokens(self) -> int:
@@ -77,6 +79,10 @@ class Engine(Protocol):
         ...
 
     def count_tokens(self, text: str) -> int: ...
+
+    def prompt_tokens(self, prompt: str) -> int:
+        """Exactly the tokens `generate(prompt, ...)` reads (special tokens such as BOS included)."""
+        ...
 
     def generate(self, prompt: str, options: GenerationOptions) -> Generation:
         """Start generating from an already formatted `prompt`."""

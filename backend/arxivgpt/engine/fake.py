@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from arxivgpt.engine.base import Generation, GenerationOptions, Usage
 from arxivgpt.engine.stops import StopScanner
@@ -14,14 +14,25 @@ _PIECES = re.compile(r"\s*\S+(?:\s+$)?")  # the last word keeps trailing whitesp
 
 
 class FakeEngine:
-    """Generates the queued replies word by word (a "token" is a word), honouring every option."""
+    """Generates the queued replies word by word (a "token" is a word), honouring every option.
 
-    def __init__(self, *replies: str, context_length: int = 4096, piece_delay: float = 0.0) -> None:
+    With the queue empty it answers `respond(prompt)` when given, else a fixed sentence.
+    """
+
+    def __init__(
+        self,
+        *replies: str,
+        context_length: int = 4096,
+        piece_delay: float = 0.0,
+        respond: Callable[[str], str] | None = None,
+    ) -> None:
         self.name = "fake"
         self.context_length = context_length
         self.piece_delay = piece_delay
+        self.respond = respond
         self.replies: deque[str] = deque(replies)
         self.prompts: list[str] = []
+        self.options: list[GenerationOptions] = []
         self.generations: list[Generation] = []
 
     def enqueue(self, *replies: str) -> None:
@@ -33,9 +44,16 @@ class FakeEngine:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    def prompt_tokens(self, prompt: str) -> int:
+        return self.count_tokens(prompt)
+
     def generate(self, prompt: str, options: GenerationOptions) -> Generation:
         self.prompts.append(prompt)
-        reply = self.replies.popleft() if self.replies else "This is a fake reply."
+        self.options.append(options)
+        if self.replies:
+            reply = self.replies.popleft()
+        else:
+            reply = self.respond(prompt) if self.respond else "This is a fake reply."
         generation = Generation(pieces=iter(()), usage=Usage(prompt_tokens=self.count_tokens(prompt)))
         generation.pieces = self._pieces(reply, options, generation)
         self.generations.append(generation)

@@ -1,4 +1,8 @@
-"""A model loaded in this process with transformers: streaming, stop strings, cancellation, one at a time."""
+"""A model loaded in this process with transformers: streaming, stop strings, cancellation, one at a time.
+
+The keys and values of the last prompt are kept (prefix_cache.py): a prompt that starts like the previous
+one, as every part of a summary does, only computes what is new.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 import torch
 from transformers import (
+    LogitsProcessorList,
     PreTrainedModel,
     PreTrainedTokenizerBase,
     StoppingCriteria,
@@ -18,6 +23,8 @@ from transformers import (
 )
 
 from arxivgpt.engine.base import Generation, GenerationOptions, Usage
+from arxivgpt.engine.penalty import AnswerRepetitionPenalty
+from arxivgpt.engine.prefix_cache import PrefixCache
 from arxivgpt.engine.stops import StopScanner
 from arxivgpt.errors import InvalidInput, ModelError
 
@@ -50,6 +57,7 @@ class TransformersEngine:
         # One long-lived worker runs every `generate`, so requests take turns. A thread per request would also
         # start a fresh OpenMP pool each time, which cost ~15% of CPU decoding speed in benchmarks/engine.py.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
+        self.prefix_cache = PrefixCache()
 
     def format_prompt(self, message: str) -> str:
         if self._prompt_format is not None:
@@ -62,6 +70,9 @@ class TransformersEngine:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def prompt_tokens(self, prompt: str) -> int:
+        return int(self.encode(prompt).shape[1])
 
     def encode(self, prompt: str) -> Any:
         """Token IDs for a formatted prompt, with BOS where the model expects it and the prompt lacks it."""
@@ -85,16 +96,21 @@ class TransformersEngine:
     def _stream(self, input_ids: Any, options: GenerationOptions, generation: Generation) -> Iterator[str]:
         yield from _Run(self, input_ids, options, generation).pieces()
 
-    def generate_kwargs(self, options: GenerationOptions) -> dict[str, Any]:
+    def repetition_penalty(self, options: GenerationOptions) -> float:
+        return options.repetition_penalty or self._repetition_penalty
+
+    def generate_kwargs(self, options: GenerationOptions, prompt_tokens: int = 0) -> dict[str, Any]:
         """What `model.generate` is called with (also used by the overhead benchmark)."""
         kwargs: dict[str, Any] = {
             "max_new_tokens": options.max_new_tokens,
             "eos_token_id": self._eos_token_id,
             "pad_token_id": self.tokenizer.pad_token_id or self._eos_token_id,
         }
-        penalty = options.repetition_penalty or self._repetition_penalty
+        penalty = self.repetition_penalty(options)
         if penalty != 1.0:
-            kwargs["repetition_penalty"] = penalty
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [AnswerRepetitionPenalty(penalty, prompt_tokens)]
+            )
         if options.temperature > 0:
             kwargs.update(do_sample=True, temperature=options.temperature, top_p=options.top_p)
         else:
@@ -121,7 +137,7 @@ class _Run:
             def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
                 return halt.is_set() or cancelled.is_set()
 
-        self.kwargs = engine.generate_kwargs(options)
+        self.kwargs = engine.generate_kwargs(options, prompt_tokens=int(input_ids.shape[1]))
         self.kwargs.update(streamer=self.streamer, stopping_criteria=StoppingCriteriaList([Halt()]))
         self.input_ids = input_ids
 
@@ -131,12 +147,17 @@ class _Run:
         try:
             if self.options.seed is not None:
                 torch.manual_seed(self.options.seed)
+            hit = self.engine.prefix_cache.take(input_ids)
+            self.generation.usage.cached_tokens = hit.reused
             with torch.inference_mode():
-                model.generate(
+                output = model.generate(
                     input_ids.to(model.device),
                     attention_mask=torch.ones_like(input_ids).to(model.device),
+                    cache=hit.cache,
+                    return_dict_in_generate=True,
                     **kwargs,
                 )
+            self.engine.prefix_cache.keep(output.sequences[0], output.cache)
         except BaseException as error:  # handed to the reading thread, which re-raises it
             self.error = error
         finally:

@@ -143,6 +143,10 @@ class OpenAICompatibleEngine:
     def count_tokens(self, text: str) -> int:
         return self._count_tokens(text)
 
+    def prompt_tokens(self, prompt: str) -> int:
+        """Our estimate: the server's own tokenizer and chat template are not known here (it over-counts)."""
+        return self._count_tokens(prompt)
+
     def generate(self, prompt: str, options: GenerationOptions) -> Generation:
         """Send the request now; the returned `Generation` reads the streamed reply as it is iterated.
 
