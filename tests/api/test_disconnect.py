@@ -20,6 +20,7 @@ from arxivgpt.store import MemoryStore
 from arxivgpt.summary.models import SummaryRequest
 from arxivgpt.summary.pipeline import Event, Summarizer
 from tests.api.conftest import AppFactory
+from tests.support.templates import FREE_TEMPLATE
 
 LONG_REPLY = " ".join(["word"] * 400)
 
@@ -64,7 +65,7 @@ def http_scope(body: bytes, spec_version: str) -> dict[str, Any]:
 
 async def leave_after_first_delta(app: FastAPI, how: str) -> list[bytes]:
     """Drive the ASGI app by hand: read until a delta, then disconnect (`receive`) or fail (`send`)."""
-    body = json.dumps({"paper": "2401.00001", "stream": True}).encode()
+    body = json.dumps({"paper": "2401.00001", "stream": True, "template": FREE_TEMPLATE}).encode()
     gone = asyncio.Event()
     requested = False
     chunks: list[bytes] = []
@@ -122,7 +123,7 @@ def test_leaving_before_the_first_frame_closes_the_events(
 
     async def leave_at_once() -> None:
         app = make_app()
-        body = json.dumps({"paper": "2401.00001", "stream": True}).encode()
+        body = json.dumps({"paper": "2401.00001", "stream": True, "template": FREE_TEMPLATE}).encode()
         messages = iter([{"type": "http.request", "body": body, "more_body": False}])
 
         async def receive() -> dict[str, Any]:
@@ -142,7 +143,7 @@ def test_leaving_before_the_first_frame_closes_the_events(
 def test_a_json_client_that_leaves_cancels_too(make_app: AppFactory, slow_engine: FakeEngine) -> None:
     async def leave() -> None:
         app = make_app()
-        body = json.dumps({"paper": "2401.00001"}).encode()
+        body = json.dumps({"paper": "2401.00001", "template": FREE_TEMPLATE}).encode()
         requested = False
         sent: list[MutableMapping[str, Any]] = []
 
@@ -189,7 +190,9 @@ def live_server(make_app: AppFactory) -> Iterator[str]:
 def test_under_uvicorn_closing_the_response_cancels(live_server: str, slow_engine: FakeEngine) -> None:
     with (
         httpx.Client(base_url=live_server, timeout=5) as http,
-        http.stream("POST", "/v1/summaries", json={"paper": "2401.00001", "stream": True}) as response,
+        http.stream(
+            "POST", "/v1/summaries", json={"paper": "2401.00001", "stream": True, "template": FREE_TEMPLATE}
+        ) as response,
     ):
         assert response.status_code == 200
         lines = response.iter_lines()

@@ -16,8 +16,9 @@ from arxivgpt.errors import ModelError, SourceUnavailable
 from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.store import MemoryStore
 from tests.api.conftest import BIBLIOGRAPHY, PREFIX, REPLY, AppFactory, async_client, parse_sse
+from tests.support.templates import FREE_TEMPLATE
 
-PAPER = {"paper": "2401.00001"}
+PAPER = {"paper": "2401.00001", "template": FREE_TEMPLATE}  # the single-prompt path; parts: test_parts.py
 
 
 def stream(client: TestClient, **body: Any) -> list[tuple[str, Any]]:
@@ -34,7 +35,8 @@ def test_stream_is_meta_then_deltas_then_done(client: TestClient, engine: FakeEn
     events = stream(client)
     names = [name for name, _ in events]
     assert names[0] == "meta" and names[-1] == "done"
-    assert set(names[1:-1]) == {"delta"} and len(names) > 10
+    assert names[1] == "progress" and set(names[2:-1]) == {"delta"} and len(names) > 10
+    assert events[1][1] == {"stage": "reading", "message": "reading 16 tokens of the paper", "tokens": 16}
     meta = events[0][1]
     assert meta == {
         "paper": {"id": "2401.00001", "version": 1, "title": "A paper", "source": "html"},
@@ -233,7 +235,8 @@ def test_an_error_after_the_stream_began_is_an_error_event(
     with TestClient(app, base_url="http://localhost") as client:
         events = stream(client)
         names = [name for name, _ in events]
-        assert names == ["meta", "delta", "delta", "delta", "error"]  # the answer prefix, then two pieces
+        # what it is reading, the answer prefix, two pieces, then the error
+        assert names == ["meta", "progress", "delta", "delta", "delta", "error"]
         assert events[-1][1]["code"] == code
         assert events[-1][1]["message"].startswith(message)
         assert "secret" not in events[-1][1]["message"]

@@ -8,9 +8,10 @@ import pytest
 
 from arxivgpt.engine.fake import FakeEngine
 from arxivgpt.errors import InvalidInput, PaperNotFound, QueueFull
-from arxivgpt.summary.models import SummaryRequest
+from arxivgpt.summary.models import Progress, SummaryRequest
 from arxivgpt.summary.pipeline import Delta, Done, Meta, Summarizer
 from tests.summary.conftest import BIBLIOGRAPHY
+from tests.support.templates import FREE_TEMPLATE
 
 PREFIX = "## Summary\n"  # the default template's answer_prefix: the model continues after it
 REPLY = (
@@ -26,9 +27,10 @@ async def collect(summarizer: Summarizer, request: SummaryRequest) -> list[objec
 
 def test_events_in_order_and_references_grounded(summarizer: Summarizer, engine: FakeEngine) -> None:
     engine.enqueue(REPLY)
-    events = asyncio.run(collect(summarizer, SummaryRequest(paper="2401.00001")))
+    events = asyncio.run(collect(summarizer, SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001")))
     assert isinstance(events[0], Meta) and not events[0].cached
-    assert all(isinstance(event, Delta) for event in events[1:-1])
+    assert isinstance(events[1], Progress) and events[1].stage == "reading"
+    assert all(isinstance(event, Delta) for event in events[2:-1])
     done = events[-1]
     assert isinstance(done, Done)
     result = done.result
@@ -45,7 +47,9 @@ def test_events_in_order_and_references_grounded(summarizer: Summarizer, engine:
 def test_the_prompt_holds_the_paper_and_its_numbered_bibliography(
     summarizer: Summarizer, engine: FakeEngine
 ) -> None:
-    asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001", language="Deutsch")))
+    asyncio.run(
+        summarizer.summarize(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001", language="Deutsch"))
+    )
     prompt = engine.prompts[-1]
     assert "Introduction text that matters." in prompt
     assert f"[2] {BIBLIOGRAPHY[1]}" in prompt
@@ -55,14 +59,18 @@ def test_the_prompt_holds_the_paper_and_its_numbered_bibliography(
 def test_a_cached_summary_comes_back_at_once_and_refresh_regenerates(
     summarizer: Summarizer, engine: FakeEngine
 ) -> None:
-    first = asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001")))
-    again = asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001")))
+    first = asyncio.run(summarizer.summarize(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001")))
+    again = asyncio.run(summarizer.summarize(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001")))
     assert (first.cached, again.cached) == (False, True)
     assert again.summary == first.summary
     assert len(engine.prompts) == 1
-    asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001", refresh=True)))
+    asyncio.run(
+        summarizer.summarize(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001", refresh=True))
+    )
     assert len(engine.prompts) == 2
-    asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001", language="中文")))
+    asyncio.run(
+        summarizer.summarize(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001", language="中文"))
+    )
     assert len(engine.prompts) == 3  # another language is another summary
 
 
@@ -70,7 +78,7 @@ def test_same_request_at_the_same_time_shares_one_generation(
     summarizer: Summarizer, engine: FakeEngine
 ) -> None:
     engine.piece_delay = 0.01
-    request = SummaryRequest(paper="2401.00001")
+    request = SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001")
 
     async def both() -> list[object]:
         return list(await asyncio.gather(summarizer.summarize(request), summarizer.summarize(request)))
@@ -85,8 +93,9 @@ def test_a_departed_client_cancels_the_generation(summarizer: Summarizer, engine
     engine.enqueue(" ".join(["word"] * 200))
 
     async def leave_early() -> None:
-        stream = summarizer.events(SummaryRequest(paper="2401.00001"))
+        stream = summarizer.events(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001"))
         assert isinstance(await anext(stream), Meta)
+        assert isinstance(await anext(stream), Progress)
         assert isinstance(await anext(stream), Delta)
         await stream.aclose()
         for _ in range(100):
@@ -105,12 +114,16 @@ def test_a_full_queue_is_refused(summarizer: Summarizer, engine: FakeEngine) -> 
     engine.enqueue(" ".join(["word"] * 40), " ".join(["word"] * 40))
 
     async def crowd() -> None:
-        first = summarizer.events(SummaryRequest(paper="2401.00001"))
-        second = summarizer.events(SummaryRequest(paper="2401.00002"))
+        first = summarizer.events(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001"))
+        second = summarizer.events(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00002"))
         await anext(first)
         await anext(second)
         with pytest.raises(QueueFull, match="waiting for the model"):
-            await anext(summarizer.events(SummaryRequest(paper="2401.00001", language="Deutsch")))
+            await anext(
+                summarizer.events(
+                    SummaryRequest(template=FREE_TEMPLATE, paper="2401.00001", language="Deutsch")
+                )
+            )
         await first.aclose()
         await second.aclose()
 
@@ -119,7 +132,7 @@ def test_a_full_queue_is_refused(summarizer: Summarizer, engine: FakeEngine) -> 
 
 def test_no_bibliography_means_no_references(summarizer: Summarizer, engine: FakeEngine) -> None:
     engine.enqueue(REPLY)
-    result = asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00002")))
+    result = asyncio.run(summarizer.summarize(SummaryRequest(template=FREE_TEMPLATE, paper="2401.00002")))
     assert result.references == []
     assert "no bibliography" in result.summary.lower()
 

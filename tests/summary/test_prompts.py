@@ -15,10 +15,13 @@ from arxivgpt.errors import InvalidInput, TemplateError
 from arxivgpt.papers.models import Paper, Reference, Section
 from arxivgpt.summary import prompts
 from arxivgpt.summary.models import NumberedReference
+from arxivgpt.summary.parts import read_parts
 from arxivgpt.summary.prompts import default_template, numbered, render, render_with_prefix, summary_variables
+from tests.support.templates import FREE_TEMPLATE
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTED = {
+    "part",
     "title",
     "authors",
     "abstract",
@@ -103,9 +106,29 @@ def test_the_summary_prompt_holds_the_paper_and_its_numbered_bibliography() -> N
     assert "We present HuggingGPT." not in prompt  # the abstract reaches the model through `body`
 
 
-def test_the_summary_prompt_asks_for_the_five_parts() -> None:
+def test_the_default_preview_lists_the_five_parts_and_each_part_prompt_ends_with_its_instruction() -> None:
+    variables = _variables(paper=_paper(references=[Reference(key=str(i), text="x") for i in range(1, 9)]))
+    preview = render(default_template(), variables)
+    headings = re.findall(r"^(\d)\. `## ([^`]+)`", preview, re.M)
+    assert headings == [
+        ("1", "Summary"),
+        ("2", "Key insights"),
+        ("3", "Questions"),
+        ("4", "Future directions"),
+        ("5", "References"),
+    ]
+    specs = read_parts(prompts.exported(default_template(), variables, "parts"))
+    assert specs is not None
+    for spec in specs:
+        prompt = render(default_template(), {**variables, "part": spec.as_variable()})
+        assert prompt.rstrip().endswith(f"{spec.instruction} Use only what the text above says.")
+        assert "Bibliography:" not in prompt  # the model never writes references: no need to list them
+        assert prompt.startswith(preview.split("Text (")[0])  # every part's prompt starts the same way
+
+
+def test_the_free_summary_prompt_asks_for_the_five_parts() -> None:
     prompt = render(
-        default_template(),
+        FREE_TEMPLATE,
         _variables(paper=_paper(references=[Reference(key=str(i), text="x") for i in range(1, 9)])),
     )
     parts = re.findall(r"^(\d)\. `## ([^`]+)`", prompt, re.M)
@@ -121,11 +144,11 @@ def test_the_summary_prompt_asks_for_the_five_parts() -> None:
 
 
 def test_with_a_short_bibliography_it_asks_for_no_more_than_there_are() -> None:
-    assert "at least 2 relevant references" in render(default_template(), _variables())
+    assert "at least 2 relevant references" in render(FREE_TEMPLATE, _variables())
 
 
 def test_without_a_bibliography_part_five_says_so_and_lists_nothing() -> None:
-    prompt = render(default_template(), _variables(paper=_paper(references=[])))
+    prompt = render(FREE_TEMPLATE, _variables(paper=_paper(references=[])))
     assert "No bibliography was available for this paper." in prompt
     assert "Bibliography:" not in prompt
     assert "[1]" not in prompt
@@ -277,6 +300,7 @@ def test_summary_variables_from_a_paper() -> None:
         "body": "the body",
         "references": [{"n": 1, "text": "A."}],
         "language": "Deutsch",
+        "part": None,
         "source": "html",
     }
 

@@ -1,6 +1,7 @@
 """Server-Sent Events for summaries: framing, and a response that stops the generation when the client goes.
 
 event: meta      {"paper": {...}, "model": ..., "source": ..., "cached": ...}
+event: progress  {"stage": "reading"|"mapping"|"writing", "message": ..., "part"?, "parts"?, "tokens"?}
 event: delta     {"text": ...}                                   (one per piece of text)
 event: done      the whole SummaryResult
 event: error     {"code": ..., "message": ...}                   (a failure after the stream began)
@@ -18,6 +19,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from arxivgpt.api.errors import describe
+from arxivgpt.summary.models import Progress
 from arxivgpt.summary.pipeline import Delta, Done, Event, Meta
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -36,6 +38,8 @@ def event_frame(event: Event) -> str:
         )
     if isinstance(event, Delta):
         return frame("delta", {"text": event.text})
+    if isinstance(event, Progress):
+        return frame("progress", event.model_dump(mode="json", exclude_none=True))
     if isinstance(event, Done):
         return frame("done", event.result.model_dump(mode="json"))
     raise TypeError(f"not a summary event: {event!r}")

@@ -27,10 +27,17 @@ def make_chunks(paper: CountedPaper, included: list[Sec], map_budget: int) -> li
     for _ in range(8):
         built = _pack(paper, included, limit)
         chunks = [Chunk(titles=titles, text=render_body(sections)) for titles, sections, _tokens in built]
-        over = max((paper.count(c.text) - map_budget for c in chunks), default=0)
+        over, estimate = max(
+            (
+                (paper.count(c.text) - map_budget, tokens)
+                for c, (_, _, tokens) in zip(chunks, built, strict=True)
+            ),
+            default=(0, 0),
+        )
         if over <= 0:
             return chunks
-        limit -= over
+        # Below what that chunk was estimated at, not just below the limit, or the same chunks come back.
+        limit = min(limit, estimate) - over
     raise ValueError(f"a map budget of {map_budget} tokens cannot hold the paper's parts")
 
 

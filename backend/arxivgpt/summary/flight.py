@@ -16,7 +16,11 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
+from arxivgpt.summary.models import Progress
+
 Result = TypeVar("Result")
+Piece = str | Progress
+"""Text of the answer, or a note on what the work is doing now."""
 
 
 class Flight(Generic[Result]):
@@ -24,7 +28,7 @@ class Flight(Generic[Result]):
         self._work = work
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
-        self.pieces: list[str] = []
+        self.pieces: list[Piece] = []
         self.result: Result | None = None
         self.error: BaseException | None = None
         self.done = False
@@ -40,11 +44,11 @@ class Flight(Generic[Result]):
         except BaseException as error:  # handed to every subscriber
             self._loop.call_soon_threadsafe(self._finish, None, error)
 
-    def emit(self, piece: str) -> None:
-        """Called from the worker thread for each piece of text."""
+    def emit(self, piece: Piece) -> None:
+        """Called from the worker thread for each piece of text (and each progress note)."""
         self._loop.call_soon_threadsafe(self._append, piece)
 
-    def _append(self, piece: str) -> None:
+    def _append(self, piece: Piece) -> None:
         self.pieces.append(piece)
         self._wake()
 
@@ -77,7 +81,7 @@ class Flight(Generic[Result]):
     def joinable(self) -> bool:
         return not self.done and not self.cancelled.is_set()
 
-    async def follow(self) -> AsyncIterator[str]:
+    async def follow(self) -> AsyncIterator[Piece]:
         """Every piece, from the first; then returns (the result is in `result`) or raises the flight's error.
 
         Call `join()` before and `leave()` after: a subscriber counts from the moment it has the flight.

@@ -311,7 +311,7 @@ def _rebuild_item(item: list[str], entries: dict[int, str], listed: set[int]) ->
     tail = ["—", explanation] if explanation else []
     fresh = [n for n in numbers if n not in listed]
     listed.update(fresh)
-    bullets = [" ".join(filter(None, [f"- [{n}]", _display(entries[n]), *tail])) for n in fresh]
+    bullets = [" ".join(filter(None, [f"- [{n}]", display(entries[n]), *tail])) for n in fresh]
     return [indent + bullet for bullet in bullets], unknown
 
 
@@ -332,7 +332,7 @@ def _explanation(rest: str, texts: list[str]) -> str:
     """The model's own words about a reference, without anything that restates the entry."""
     rest = rest.strip()
     for text in texts:
-        rest = _strip_prefix(rest, _display(text))
+        rest = _strip_prefix(rest, display(text))
     parts = _SEPARATOR.split(re.sub(r"^[\s:;,.—–-]+", "", rest))
     kept: list[str] = []
     for i in range(0, len(parts), 2):
@@ -357,7 +357,7 @@ def _normalise(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _display(text: str) -> str:
+def display(text: str) -> str:
     """An entry as one line of Markdown that renders as its own text."""
     flat = " ".join(re.sub(f"[{_PH_OPEN}{_PH_CLOSE}{_GAP}]", "", text).split())
     return _ESCAPE.sub(r"\\\1", flat)

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 StrategyName = Literal["full", "sections", "map-reduce", "abstract"]
+Structure = Literal["parts", "free"]
+FinishReason = Literal["stop", "length"]
 
 
 class NumberedReference(BaseModel):
@@ -29,6 +31,8 @@ class Strategy(BaseModel):
     body_tokens: int = 0
     references_given: int = 0
     """How many bibliography entries the prompt listed (all of them unless the budget forced fewer)."""
+    description: str = ""
+    """The same in plain words, for people: "the whole paper (12 sections)"."""
 
 
 class SummaryRequest(BaseModel):
@@ -50,7 +54,47 @@ class SummaryRequest(BaseModel):
 
 class Usage(BaseModel):
     prompt_tokens: int = 0
+    """Tokens read, over every request the summary made."""
     completion_tokens: int = 0
+    cached_tokens: int = 0
+    """Of `prompt_tokens`, those whose keys and values came from the engine's prefix cache."""
+    requests: int = 0
+    """Generations the summary needed (one per item and re-ask when written part by part)."""
+
+
+class Progress(BaseModel):
+    """What a running summary is doing now (the `progress` SSE event)."""
+
+    stage: Literal["reading", "mapping", "writing"]
+    message: str
+    """In plain words: "reading 6,412 tokens of the paper", "writing part 3 of 5: Questions"."""
+    part: int | None = None
+    parts: int | None = None
+    tokens: int | None = None
+
+
+class PartResult(BaseModel):
+    """One part of a summary written part by part, as data."""
+
+    heading: str
+    kind: Literal["sentence", "list", "references"]
+    items: list[str]
+    """The sentence, the list items, or the reference lines, as they appear in `summary`."""
+    rule: str
+    """The count rule it had to meet, in words."""
+    rule_met: bool
+    re_asked: int = 0
+    """Items asked again after a first answer failed a check."""
+
+
+class DroppedSentence(BaseModel):
+    """A generated sentence left out of the summary, and why."""
+
+    part: str
+    text: str
+    reason: str
+    """"unsupported" (too few of its words are in the paper), "not a question", "repeats", "cut off", ..."""
+    support: float | None = None
 
 
 class Timings(BaseModel):
@@ -81,4 +125,10 @@ class SummaryResult(BaseModel):
     usage: Usage
     timings: Timings
     strategy: Strategy
+    structure: Structure = "free"
+    """"parts": written part by part, with forced headings and checked counts; "free": one answer."""
+    parts: list[PartResult] = Field(default_factory=list)
+    dropped_sentences: list[DroppedSentence] = Field(default_factory=list)
+    finish_reason: FinishReason = "stop"
+    """"length": the answer stopped at the length limit (max_new_tokens)."""
     cached: bool = False

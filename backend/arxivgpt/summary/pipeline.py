@@ -21,7 +21,7 @@ from arxivgpt.settings import Settings
 from arxivgpt.store.base import PaperStore
 from arxivgpt.summary import prompts
 from arxivgpt.summary.flight import Flight
-from arxivgpt.summary.models import PaperInfo, SummaryRequest, SummaryResult
+from arxivgpt.summary.models import PaperInfo, Progress, SummaryRequest, SummaryResult
 from arxivgpt.summary.writer import SummaryJob
 
 
@@ -43,7 +43,7 @@ class Done:
     result: SummaryResult
 
 
-Event = Meta | Delta | Done
+Event = Meta | Progress | Delta | Done
 
 
 class Summarizer:
@@ -59,7 +59,9 @@ class Summarizer:
         self._flights: dict[str, Flight[SummaryResult]] = {}
 
     async def events(self, request: SummaryRequest) -> AsyncIterator[Event]:
-        """Meta, then Delta pieces, then Done. Errors before Meta are raised before anything is yielded."""
+        """Meta, then Progress notes and Delta pieces, then Done.
+
+        Errors before Meta are raised before anything is yielded."""
         started = time.perf_counter()
         job = await self.prepare(request)
         resolve_s = time.perf_counter() - started
@@ -75,7 +77,7 @@ class Summarizer:
         try:
             yield Meta(job.paper_info, self.engine.name, job.paper.source, cached=False)
             async for piece in flight.follow():
-                yield Delta(piece)
+                yield piece if isinstance(piece, Progress) else Delta(piece)
         finally:
             flight.leave()
         assert flight.result is not None

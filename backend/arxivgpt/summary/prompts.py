@@ -346,4 +346,5 @@ def summary_variables(
         "references": [{"n": r.n, "text": r.text} for r in references],
         "language": language,
         "source": paper.source,
+        "part": None,
     }

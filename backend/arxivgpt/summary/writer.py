@@ -1,4 +1,8 @@
-"""The blocking part of one summary: fit, [map], prompt, generate, ground, render, store. Runs on a thread."""
+"""The blocking part of one summary: fit, [map], write (part by part or free), ground, render, store.
+
+Runs on a thread. Templates that set `parts` are written by composer.py; others are one prompt answered in
+one go. Either way the prompt that reaches the engine has been counted exactly (fitting.py).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,27 @@ from arxivgpt.papers.models import Paper
 from arxivgpt.settings import Settings
 from arxivgpt.store.base import PaperStore
 from arxivgpt.summary import budget, prompts
+from arxivgpt.summary.bibliography import reference_items
+from arxivgpt.summary.composer import Composed, Composer, Stopped, heading_line
+from arxivgpt.summary.faithfulness import SupportIndex
+from arxivgpt.summary.fitting import MAP_NEW_TOKENS, Fitting, describe_strategy
 from arxivgpt.summary.grounding import ground
-from arxivgpt.summary.models import NumberedReference, PaperInfo, SummaryResult, Timings, Usage
+from arxivgpt.summary.models import (
+    NumberedReference,
+    PaperInfo,
+    Progress,
+    Strategy,
+    SummaryResult,
+    Timings,
+    Usage,
+)
+from arxivgpt.summary.parts import PartSpec, read_parts
 from arxivgpt.summary.render import to_html
 
 if TYPE_CHECKING:
     from arxivgpt.summary.flight import Flight
 
 log = logging.getLogger(__name__)
-MAP_NEW_TOKENS = 256
-SAFETY_TOKENS = 16  # chat templates add a few tokens around the message that a bare count misses
 
 
 class Cancelled(Exception):
@@ -41,7 +56,10 @@ class SummaryJob:
         self.engine, self.store, self.paper = engine, store, paper
         self.template, self.language, self.options = template, language, options
         self.settings = settings
-        self.references = prompts.numbered(paper.references)
+        self.bibliography = prompts.numbered(paper.references)
+        self.parts: list[PartSpec] | None = None
+        self._listed: list[NumberedReference] = []
+        """The entries the references part lists (a structured summary only)."""
         self.key = ""
 
     @property
@@ -50,25 +68,101 @@ class SummaryJob:
             id=self.paper.id, version=self.paper.version, title=self.paper.title, source=self.paper.source
         )
 
-    def variables(self, body: str, references: list[NumberedReference]) -> dict[str, Any]:
-        return prompts.summary_variables(self.paper, body, references, self.language)
+    @property
+    def structured(self) -> bool:
+        return self.parts is not None
+
+    def variables(
+        self, body: str, references: list[NumberedReference], part: PartSpec | None = None
+    ) -> dict[str, Any]:
+        values = prompts.summary_variables(self.paper, body, references, self.language)
+        values["part"] = part.as_variable() if part else None
+        return values
 
     def check_template(self) -> None:
-        """Render once with this paper, so that template errors surface before anything is streamed."""
-        prompts.render(self.template, self.variables(self.paper.abstract, self.references))
+        """Render once with this paper (and once per part), so that errors surface before anything streams."""
+        values = self.variables(self.paper.abstract, self.bibliography)
+        prompts.render(self.template, values)
+        self.parts = read_parts(prompts.exported(self.template, values, "parts"))
+        for spec in self.parts or []:
+            prompts.render(self.template, self.variables(self.paper.abstract, [], spec))
 
-    def budget_tokens(self, template: str, variables: dict[str, Any], new_tokens: int) -> int:
-        scaffolding = self.engine.count_tokens(self.engine.format_prompt(prompts.render(template, variables)))
-        return self.engine.context_length - new_tokens - scaffolding - SAFETY_TOKENS
+    # Prompts
+
+    def part_prompt(self, body: str, spec: PartSpec) -> str:
+        """The prompt for one part, in the model's format, before the part's heading."""
+        return self.engine.format_prompt(prompts.render(self.template, self.variables(body, [], spec)))
+
+    def prompt_and_prefix(self, body: str, references: list[NumberedReference]) -> tuple[str, str]:
+        """The free prompt in the model's format, ending with the template's `answer_prefix` + that prefix."""
+        rendered, prefix = prompts.render_with_prefix(self.template, self.variables(body, references))
+        return self.engine.format_prompt(rendered) + prefix, prefix
+
+    def fitting(self) -> Fitting:
+        return Fitting(self)
+
+    def plan(self) -> budget.Plan:
+        """How this paper fits the model, checked by an exact count of what will reach it."""
+        return self.fitting().plan()
+
+    # The run
 
     def run(self, flight: Flight[SummaryResult]) -> SummaryResult:
         started = time.perf_counter()
-        plan = self.plan()
+        fitting = self.fitting()
+        plan = fitting.plan()
         body, strategy = plan.body, plan.strategy
         if strategy.name == "map-reduce":
-            joined = self._map_reduce(plan, flight)
-            body, strategy = joined.body, joined.apply(strategy)
-        prompt, prefix = self.prompt_and_prefix(body, plan.references)
+            body, strategy = self._map_reduce(fitting, plan, flight)
+        strategy = strategy.model_copy(update={"description": describe_strategy(strategy)})
+        message = f"reading {strategy.body_tokens:,} tokens of the paper"
+        flight.emit(Progress(stage="reading", message=message, tokens=strategy.body_tokens))
+        composed: Composed | None = None
+        first_token: float | None = None
+        try:
+            if self.parts is not None:
+                composed = self._compose(body, self.parts, flight)
+            else:
+                composed, first_token = self._free(body, plan.references, flight, started)
+        except Stopped:
+            pass
+        if composed is None or flight.cancelled.is_set():
+            log.info(
+                "summary of %s cancelled: every client went away", self.paper_info.id or self.paper.title
+            )
+            raise Cancelled("every client went away")
+        result = self._result(composed, strategy, first_token, started)
+        self.store.put_summary(self.key, self.paper.id, result.model_dump_json())
+        return result
+
+    def _compose(self, body: str, specs: list[PartSpec], flight: Flight[SummaryResult]) -> Composed:
+        passages = [self.paper.title, self.paper.abstract, body]
+        prompts_by_part = {spec.number: self.part_prompt(body, spec) for spec in specs}
+        cited: list[NumberedReference] = []
+
+        def references(spec: PartSpec) -> tuple[list[str], int]:
+            items, entries, available = reference_items(self.paper, spec.max_items)
+            cited.extend(entries)
+            return items, available
+
+        composer = Composer(
+            self.engine,
+            lambda spec: prompts_by_part[spec.number],
+            SupportIndex(passages),
+            answer_tokens=self.options.max_new_tokens,
+            references=references,
+            emit=flight.emit,
+            should_stop=flight.cancelled.is_set,
+            temperature=self.options.temperature,
+        )
+        composed = composer.write(specs)
+        self._listed = cited
+        return composed
+
+    def _free(
+        self, body: str, references: list[NumberedReference], flight: Flight[SummaryResult], started: float
+    ) -> tuple[Composed | None, float | None]:
+        prompt, prefix = self.prompt_and_prefix(body, references)
         generation = self.engine.generate(prompt, self.options)
         first_token: float | None = None
         pieces: list[str] = [prefix] if prefix else []
@@ -82,64 +176,73 @@ class SummaryJob:
             pieces.append(piece)
             flight.emit(piece)
         if generation.finish_reason == "cancelled" or flight.cancelled.is_set():
-            log.info(
-                "summary of %s cancelled after %d tokens: every client went away",
-                self.paper_info.id or self.paper.title, generation.usage.completion_tokens,
-            )  # fmt: skip
-            raise Cancelled("every client went away")
-        grounded = ground("".join(pieces), plan.references)
-        result = SummaryResult(
+            return None, None
+        usage = Usage(
+            prompt_tokens=generation.usage.prompt_tokens,
+            completion_tokens=generation.usage.completion_tokens,
+            cached_tokens=generation.usage.cached_tokens,
+            requests=1,
+        )
+        finish = "length" if generation.finish_reason == "length" else "stop"
+        return Composed("".join(pieces), [], [], usage, finish), first_token
+
+    def _result(
+        self, composed: Composed, strategy: Strategy, first_token: float | None, started: float
+    ) -> SummaryResult:
+        if self.parts is not None:
+            # The references part is the bibliography's own text: only what the model wrote is grounded.
+            written, listed = _split_references(composed.markdown, self.parts)
+            grounded = ground(written, self.bibliography)
+            summary = grounded.summary + listed
+            cited = _merge(grounded.cited, self._listed)
+        else:
+            grounded = ground(composed.markdown, self.bibliography)
+            summary, cited = grounded.summary, grounded.cited
+        return SummaryResult(
             paper=self.paper_info,
             model=self.engine.name,
-            summary=grounded.summary,
-            html=to_html(grounded.summary),
-            references=grounded.cited,
+            summary=summary,
+            html=to_html(summary),
+            references=cited,
             unknown_citations=grounded.unknown,
-            usage=Usage(
-                prompt_tokens=generation.usage.prompt_tokens,
-                completion_tokens=generation.usage.completion_tokens,
-            ),
+            usage=composed.usage,
             timings=Timings(
                 first_token_s=round(first_token, 3) if first_token else None,
                 generate_s=round(time.perf_counter() - started, 3),
             ),
             strategy=strategy,
-        )
-        self.store.put_summary(self.key, self.paper.id, result.model_dump_json())
-        return result
-
-    def prompt_and_prefix(self, body: str, references: list[NumberedReference]) -> tuple[str, str]:
-        """The prompt in the model's format, ending with the template's `answer_prefix` (also returned)."""
-        rendered, prefix = prompts.render_with_prefix(self.template, self.variables(body, references))
-        return self.engine.format_prompt(rendered) + prefix, prefix
-
-    def plan(self) -> budget.Plan:
-        """How this paper fits the model: which text, which references, or which chunks to map first."""
-        empty = self.variables("", [])
-        available = self.budget_tokens(self.template, empty, self.options.max_new_tokens)
-        map_template = prompts.default_template("map.md.j2")
-        map_budget = self.budget_tokens(map_template, self._map_variables([], ""), MAP_NEW_TOKENS)
-        return budget.plan(
-            self.paper,
-            self.engine.count_tokens,
-            available,
-            map_budget=map_budget,
-            references=self.references,
+            structure="parts" if self.structured else "free",
+            parts=composed.parts,
+            dropped_sentences=composed.dropped,
+            finish_reason="length" if composed.finish_reason == "length" else "stop",
         )
 
-    def _map_variables(self, titles: list[str], chunk: str) -> dict[str, Any]:
-        return {"title": self.paper.title, "chunk_titles": titles, "chunk": chunk, "language": self.language}
-
-    def _map_reduce(self, plan: budget.Plan, flight: Flight[SummaryResult]) -> budget.JoinedNotes:
-        """Notes on each chunk of a paper too long for the context; the five-part prompt then runs on them."""
-        map_template = prompts.default_template("map.md.j2")
+    def _map_reduce(
+        self, fitting: Fitting, plan: budget.Plan, flight: Flight[SummaryResult]
+    ) -> tuple[str, Strategy]:
+        """Notes on each chunk of a paper too long for the context; the summary is then written from them."""
         notes: list[tuple[list[str], str]] = []
-        for chunk in plan.chunks:
+        for k, chunk in enumerate(plan.chunks, start=1):
             if flight.cancelled.is_set():
                 raise Cancelled("every client went away")
-            prompt = prompts.render(map_template, self._map_variables(chunk.titles, chunk.text))
+            message = f"reading part {k} of {len(plan.chunks)} of the paper"
+            flight.emit(Progress(stage="mapping", message=message, part=k, parts=len(plan.chunks)))
+            prompt = fitting.map_prompt(chunk.titles, chunk.text)
             options = GenerationOptions(max_new_tokens=MAP_NEW_TOKENS, temperature=self.options.temperature)
-            notes.append(
-                (chunk.titles, self.engine.generate(self.engine.format_prompt(prompt), options).text())
-            )
-        return budget.join_notes(notes, self.engine.count_tokens, plan.strategy.budget_tokens)
+            notes.append((chunk.titles, self.engine.generate(prompt, options).text()))
+        joined = fitting.join(notes, plan)
+        return joined.body, joined.apply(plan.strategy)
+
+
+def _split_references(markdown: str, parts: list[PartSpec]) -> tuple[str, str]:
+    """The answer before its references part, and that part (from the blank line before its heading)."""
+    listed = [spec for spec in parts if spec.kind == "references"]
+    cut = markdown.find("\n" + heading_line(listed[0])) if listed else -1
+    return (markdown[:cut], markdown[cut:]) if cut >= 0 else (markdown, "")
+
+
+def _merge(first: list[NumberedReference], second: list[NumberedReference]) -> list[NumberedReference]:
+    seen: dict[int, NumberedReference] = {}
+    for ref in [*first, *second]:
+        seen.setdefault(ref.n, ref)
+    return list(seen.values())

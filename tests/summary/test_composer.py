@@ -1,0 +1,191 @@
+"""Part-by-part writing with a scripted model: forced headings, counts, re-asks, faithfulness, limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from arxivgpt.engine.fake import FakeEngine
+from arxivgpt.summary.composer import Composed, Composer, Stopped
+from arxivgpt.summary.faithfulness import SupportIndex
+from arxivgpt.summary.models import Progress
+from arxivgpt.summary.parts import PartSpec
+
+PAPER = (
+    "Residual networks ease the training of deep networks. We train networks with 152 layers on ImageNet. "
+    "Deeper residual networks reach a lower error. The method uses shortcut connections. Shortcut "
+    "connections add no parameters and no computation. Training very deep plain networks is hard."
+)
+SUMMARY = PartSpec(1, "Summary", "sentence", "one sentence.", 1, 1, start="In this paper, we")
+INSIGHTS = PartSpec(2, "Key insights", "list", "the insights.", 2, 3)
+QUESTIONS = PartSpec(3, "Questions", "list", "questions.", 2, 3, ends_with="?")
+REFERENCES = PartSpec(4, "References", "references", "", 2, 2)
+PREFIX = "USER: the paper ... ASSISTANT:"
+
+Script = dict[tuple[str, int], list[str]]
+"""(heading, item number) -> the replies to give in turn (the last one repeats)."""
+
+
+def scripted(script: Script) -> Callable[[str], str]:
+    asked: dict[tuple[str, int], int] = {}
+
+    def respond(prompt: str) -> str:
+        heading = re.findall(r"^## (.+)$", prompt, re.M)[-1]
+        numbers = re.findall(r"^(\d+)\.", prompt, re.M)
+        key = (heading, int(numbers[-1]) if numbers else 1)
+        replies = script.get(key, [""])
+        turn = asked.get(key, 0)
+        asked[key] = turn + 1
+        return replies[min(turn, len(replies) - 1)]
+
+    return respond
+
+
+def compose(
+    script: Script,
+    specs: list[PartSpec],
+    *,
+    answer_tokens: int = 500,
+    stop_after: int | None = None,
+    references: tuple[list[str], int] = (
+        ["[1] A. Author. Deep residual learning.", "[2] B. Author. Nets."],
+        2,
+    ),
+) -> tuple[Composed, FakeEngine, list[str | Progress]]:
+    engine = FakeEngine(respond=scripted(script))
+    emitted: list[str | Progress] = []
+
+    def should_stop() -> bool:
+        return stop_after is not None and len(engine.prompts) >= stop_after
+
+    composer = Composer(
+        engine,
+        lambda spec: f"{PREFIX} write {spec.heading}\n",
+        SupportIndex(PAPER),
+        answer_tokens=answer_tokens,
+        references=lambda spec: references,
+        emit=emitted.append,
+        should_stop=should_stop,
+    )
+    return composer.write(specs), engine, emitted
+
+
+GOOD: Script = {
+    ("Summary", 1): [" train deep residual networks with shortcut connections."],
+    ("Key insights", 1): [" Shortcut connections ease the training of deep networks."],
+    ("Key insights", 2): [" Deeper residual networks reach a lower error on ImageNet."],
+    ("Key insights", 3): [""],
+    ("Questions", 1): [" Why is training deep plain networks hard?"],
+    ("Questions", 2): [" Do shortcut connections add parameters?"],
+    ("Questions", 3): [" How deep can residual networks train?"],
+}
+
+
+def test_every_part_has_its_heading_in_order_and_its_counts() -> None:
+    composed, _, emitted = compose(GOOD, [SUMMARY, INSIGHTS, QUESTIONS, REFERENCES])
+    assert composed.markdown == (
+        "## Summary\nIn this paper, we train deep residual networks with shortcut connections.\n\n"
+        "## Key insights\n1. Shortcut connections ease the training of deep networks.\n"
+        "2. Deeper residual networks reach a lower error on ImageNet.\n\n"
+        "## Questions\n1. Why is training deep plain networks hard?\n"
+        "2. Do shortcut connections add parameters?\n"
+        "3. How deep can residual networks train?\n\n"
+        "## References\n- [1] A. Author. Deep residual learning.\n- [2] B. Author. Nets.\n"
+    )
+    assert [(p.heading, len(p.items), p.rule_met) for p in composed.parts] == [
+        ("Summary", 1, True),
+        ("Key insights", 2, True),  # the model ended the list itself after min items
+        ("Questions", 3, True),
+        ("References", 2, True),
+    ]
+    assert composed.dropped == [] and composed.finish_reason == "stop"
+    text = "".join(piece for piece in emitted if isinstance(piece, str))
+    assert text == composed.markdown  # only accepted text is streamed
+    stages = [p.message for p in emitted if isinstance(p, Progress)]
+    assert stages == [
+        f"writing part {k} of 4: {s.heading}"
+        for k, s in enumerate([SUMMARY, INSIGHTS, QUESTIONS, REFERENCES], 1)
+    ]
+
+
+def test_every_request_starts_with_the_same_prompt_so_a_prefix_cache_serves_it() -> None:
+    _, engine, _ = compose(GOOD, [SUMMARY, INSIGHTS])
+    assert all(prompt.startswith(PREFIX) for prompt in engine.prompts)
+    assert engine.prompts[1].endswith("## Key insights\n1.")
+    assert engine.prompts[2].endswith(
+        "## Key insights\n1. Shortcut connections ease the training of deep networks.\n2."
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "reason"),
+    [
+        (" Graph databases cut carbon emissions on social media.", "unsupported"),
+        (" Shortcut connections ease the training of deep networks.", "repeats an earlier item"),
+        (" " + "deep " * 100, "cut off"),
+        (" Deeper networks.", "too short"),
+    ],
+)
+def test_a_failed_item_is_asked_again_sampled_and_reported(first: str, reason: str) -> None:
+    script = {
+        **GOOD,
+        ("Key insights", 2): [first, " Deeper residual networks reach a lower error on ImageNet."],
+    }
+    composed, engine, _ = compose(script, [INSIGHTS])
+    assert composed.parts[0].items[1] == "Deeper residual networks reach a lower error on ImageNet."
+    assert composed.parts[0].re_asked == 1
+    assert [d.reason for d in composed.dropped] == [reason]
+    assert len(engine.prompts) == 4  # item 1, item 2, its re-ask, the end of the list
+    temperatures = [options.temperature for options in engine.options]
+    assert temperatures[:2] == [0.0, 0.0] and temperatures[2] > 0  # greedy, then a sampled re-ask
+    assert engine.options[2].seed is not None
+
+
+def test_a_question_must_end_with_a_question_mark() -> None:
+    script = {**GOOD, ("Questions", 1): [" Training deep plain networks is hard.", " Why is training hard?"]}
+    composed, _, _ = compose(script, [QUESTIONS])
+    assert composed.parts[0].items[0] == "Why is training hard?"
+    assert composed.dropped[0].reason == 'does not end with "?"'
+
+
+def test_an_unsupported_sentence_inside_an_item_is_dropped_and_the_rest_kept() -> None:
+    script = {
+        **GOOD,
+        ("Key insights", 1): [" Shortcut connections add no parameters. They also cure cancer forever."],
+    }
+    composed, _, _ = compose(script, [INSIGHTS])
+    assert composed.parts[0].items[0] == "Shortcut connections add no parameters."
+    assert [(d.text, d.reason) for d in composed.dropped] == [
+        ("They also cure cancer forever.", "unsupported")
+    ]
+    assert composed.dropped[0].support is not None and composed.dropped[0].support < 0.7
+
+
+def test_a_model_that_never_answers_well_leaves_the_rule_unmet_and_says_so() -> None:
+    script = {("Key insights", 1): [" Quantum blockchains for marketing."]}
+    composed, engine, _ = compose(script, [INSIGHTS])
+    part = composed.parts[0]
+    assert part.items == [] and part.rule_met is False
+    assert len(engine.prompts) == INSIGHTS.max_items + 4  # bounded: max items plus a few re-asks
+    assert {d.reason for d in composed.dropped} == {"unsupported"}
+
+
+def test_the_length_limit_stops_writing_and_is_reported() -> None:
+    composed, _, _ = compose(GOOD, [SUMMARY, INSIGHTS, QUESTIONS], answer_tokens=12)
+    assert composed.finish_reason == "length"
+    assert [len(p.items) for p in composed.parts] == [1, 1, 0]
+
+
+def test_without_a_bibliography_the_references_part_says_so() -> None:
+    composed, _, _ = compose(
+        GOOD, [REFERENCES], references=(["No bibliography was available for this paper."], 0)
+    )
+    assert composed.markdown == "## References\nNo bibliography was available for this paper.\n"
+    assert composed.parts[0].rule_met  # min(2, 0 entries) = 0
+
+
+def test_a_client_going_away_stops_between_requests() -> None:
+    with pytest.raises(Stopped):
+        compose(GOOD, [SUMMARY, INSIGHTS, QUESTIONS], stop_after=2)

@@ -1,0 +1,122 @@
+"""The default template end to end with a scripted model: five parts in order, progress, data, caching."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from arxivgpt.engine.fake import FakeEngine
+from arxivgpt.errors import TemplateError
+from arxivgpt.summary.models import Progress, SummaryRequest, SummaryResult
+from arxivgpt.summary.pipeline import Delta, Done, Meta, Summarizer
+from tests.summary.conftest import BIBLIOGRAPHY
+
+# Each reply is made of the test paper's own words ("<Section> text that matters.", "The abstract.").
+ANSWERS = {
+    "Summary": " show that the introduction text matters.",
+    "Key insights": [
+        "The introduction text matters.",
+        "The method text matters.",
+        "The conclusion text matters.",
+    ],
+    "Questions": [
+        "Why does the method text matter?",
+        "Does the conclusion text matter?",
+        "What text matters?",
+    ],
+    "Future directions": ["More method text.", "More conclusion text matters.", "The abstract matters more."],
+}
+HEADINGS = ["Summary", "Key insights", "Questions", "Future directions", "References"]
+
+
+def respond(prompt: str) -> str:
+    heading = re.findall(r"## (.+)$", prompt, re.M)[-1]  # the forced heading follows "ASSISTANT:"
+    answer = ANSWERS[heading]
+    if isinstance(answer, str):
+        return answer
+    given = len(re.findall(r"^\d+\. \S", prompt.split(f"## {heading}\n")[-1], re.M))
+    return f" {answer[given]}" if given < len(answer) else ""
+
+
+@pytest.fixture
+def scripted(engine: FakeEngine) -> FakeEngine:
+    engine.respond = respond
+    return engine
+
+
+def run(summarizer: Summarizer, **request: object) -> list[object]:
+    async def collect() -> list[object]:
+        return [event async for event in summarizer.events(SummaryRequest(paper="2401.00001", **request))]
+
+    return asyncio.run(collect())
+
+
+def done(events: list[object]) -> SummaryResult:
+    last = events[-1]
+    assert isinstance(last, Done)
+    return last.result
+
+
+def test_the_default_template_writes_five_parts_in_order_with_their_counts(
+    summarizer: Summarizer, scripted: FakeEngine
+) -> None:
+    result = done(run(summarizer))
+    assert result.structure == "parts"
+    assert re.findall(r"^## (.+)$", result.summary, re.M) == HEADINGS
+    assert [(p.heading, len(p.items), p.rule_met) for p in result.parts] == [
+        ("Summary", 1, True),
+        ("Key insights", 3, True),
+        ("Questions", 3, True),
+        ("Future directions", 3, True),
+        ("References", 3, True),  # at least min(5, 3 entries)
+    ]
+    assert result.parts[0].items == ["In this paper, we show that the introduction text matters."]
+    assert all(item.endswith("?") for item in result.parts[2].items)
+    assert result.dropped_sentences == [] and result.finish_reason == "stop"
+    assert {ref.text for ref in result.references} == set(BIBLIOGRAPHY)  # verbatim entries, nothing else
+    assert result.strategy.description == "the whole paper (4 sections)"
+    assert result.usage.requests == 1 + 3 * 4  # each list ends when the model writes nothing more
+
+
+def test_progress_says_what_is_happening_and_the_stream_is_the_summary(
+    summarizer: Summarizer, scripted: FakeEngine
+) -> None:
+    events = run(summarizer)
+    assert isinstance(events[0], Meta)
+    progress = [e.message for e in events if isinstance(e, Progress)]
+    assert progress[0].startswith("reading ") and progress[0].endswith(" tokens of the paper")
+    assert progress[1:] == [f"writing part {k} of 5: {h}" for k, h in enumerate(HEADINGS, start=1)]
+    streamed = "".join(e.text for e in events if isinstance(e, Delta))
+    assert streamed == done(events).summary  # only accepted text streams: nothing is taken back
+
+
+def test_a_structured_summary_is_cached_whole(summarizer: Summarizer, scripted: FakeEngine) -> None:
+    first = done(run(summarizer))
+    again = done(run(summarizer))
+    assert again.cached and again.parts == first.parts and again.summary == first.summary
+    assert len(scripted.prompts) == first.usage.requests
+
+
+def test_without_a_bibliography_the_references_part_says_so(
+    arxiv: object, summarizer: Summarizer, scripted: FakeEngine
+) -> None:
+    async def collect() -> SummaryResult:
+        return await summarizer.summarize(SummaryRequest(paper="2401.00002"))
+
+    result = asyncio.run(collect())
+    assert result.summary.endswith("## References\nNo bibliography was available for this paper.\n")
+    assert result.references == [] and result.parts[-1].rule_met
+
+
+def test_a_template_with_broken_parts_fails_before_anything_streams(summarizer: Summarizer) -> None:
+    template = '{% set parts = [{"heading": "Summary", "kind": "poem", "instruction": "x"}] %}{{ title }}'
+    with pytest.raises(TemplateError, match="kind is 'poem'"):
+        run(summarizer, template=template)
+
+
+def test_a_custom_single_prompt_template_is_free(summarizer: Summarizer, engine: FakeEngine) -> None:
+    engine.enqueue("A free answer.")
+    result = done(run(summarizer, template="Summarise {{ title }}:\n{{ body }}"))
+    assert (result.structure, result.parts, result.summary) == ("free", [], "A free answer.")
