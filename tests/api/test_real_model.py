@@ -44,11 +44,12 @@ def test_a_streamed_summary_from_the_real_model(client: TestClient) -> None:
         assert response.status_code == 200
         events = sse(response.text)
         names = [name for name, _ in events]
-        assert names[0] == "meta" and names[-1] == "done" and set(names[1:-1]) == {"delta"}
+        assert names[0] == "meta" and names[-1] == "done" and set(names[1:-1]) == {"progress", "delta"}
         done = events[-1][1]
         assert done["summary"] and done["html"] and "<script" not in str(done["html"])
         assert all(reference["text"] in BIBLIOGRAPHY for reference in done["references"])  # type: ignore[index,union-attr]
         assert done["strategy"]["name"] == "full"  # type: ignore[index]
+        assert done["structure"] == "parts" and done["parts"][0]["heading"] == "Summary"  # type: ignore[index]
         assert done["usage"]["completion_tokens"] > 0  # type: ignore[index]
         again = client.post("/v1/summaries", json={"paper": "2401.00001"}).json()
         assert again["cached"] is True

@@ -29,7 +29,7 @@ def test_summarize_streams_then_prints_the_json_from_the_cache(
     streamed = arxivgpt("summarize", str(paper), "--max-new-tokens", "32", env=env)
     assert streamed.returncode == 0, streamed.stderr
     assert streamed.stdout.strip()
-    assert "strategy full" in streamed.stderr
+    assert "read the whole paper (3 sections)" in streamed.stderr
     as_json = arxivgpt("summarize", str(paper), "--max-new-tokens", "32", "--json", env=env)
     assert as_json.returncode == 0, as_json.stderr
     result = json.loads(as_json.stdout)

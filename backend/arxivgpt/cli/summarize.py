@@ -71,6 +71,7 @@ def _read_template(path: Path) -> str:
 async def _summarize(settings: Settings, request: SummaryRequest, stream: bool) -> SummaryResult:
     from arxivgpt.engine.factory import build_engine
     from arxivgpt.papers.resolver import build_resolver
+    from arxivgpt.summary.models import Progress
     from arxivgpt.summary.pipeline import Delta, Done, Summarizer
 
     resolver = build_resolver(settings)
@@ -81,6 +82,8 @@ async def _summarize(settings: Settings, request: SummaryRequest, stream: bool) 
             if isinstance(event, Delta) and stream:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
+            elif isinstance(event, Progress) and stream and event.stage != "writing":
+                print(f"[{event.message}…]", file=sys.stderr, flush=True)  # the headings show the rest
             elif isinstance(event, Done):
                 if stream:
                     _print_footer(event.result)
@@ -93,20 +96,36 @@ async def _summarize(settings: Settings, request: SummaryRequest, stream: bool) 
 
 def _print_footer(result: SummaryResult) -> None:
     out = sys.stdout
+    if result.finish_reason == "length":
+        out.write("\n(stopped at the length limit)\n")
     out.write("\n")
-    if result.references:
+    if result.references and result.structure == "free":
         out.write("\n---\nReferences cited, verbatim from the paper's bibliography:\n\n")
         for reference in result.references:
             out.write(f"[{reference.n}] {reference.text}\n")
-    strategy = result.strategy
-    cached = "cached" if result.cached else f"{result.timings.total_s:.1f} s"
-    dropped = f", {result.unknown_citations} unknown citation(s) removed" if result.unknown_citations else ""
-    print(
-        f"[{result.model}; {result.paper.source} text, strategy {strategy.name} "
-        f"({len(strategy.sections)} sections); {result.usage.prompt_tokens} prompt + "
-        f"{result.usage.completion_tokens} generated tokens; {cached}{dropped}]",
-        file=sys.stderr,
-    )
+    print(f"[{'; '.join(footer_notes(result))}]", file=sys.stderr)
+
+
+def footer_notes(result: SummaryResult) -> list[str]:
+    """What happened, in words: model, what was read, counts and checks, tokens, time."""
+    usage = result.usage
+    notes = [
+        result.model,
+        f"read {result.strategy.description or result.strategy.name} ({result.paper.source})",
+    ]
+    unmet = [part.heading for part in result.parts if not part.rule_met]
+    if unmet:
+        notes.append(f"count rule not met in {', '.join(unmet)}")
+    if result.dropped_sentences:
+        notes.append(
+            f"{len(result.dropped_sentences)} generated sentence(s) left out (not supported or not as asked)"
+        )
+    if result.unknown_citations:
+        notes.append(f"{result.unknown_citations} unknown citation(s) removed")
+    cached = f", {usage.cached_tokens} of them from the cache" if usage.cached_tokens else ""
+    notes.append(f"{usage.prompt_tokens} prompt tokens{cached} + {usage.completion_tokens} generated")
+    notes.append("cached" if result.cached else f"{result.timings.total_s:.1f} s")
+    return notes
 
 
 def run_serve(args: argparse.Namespace) -> int:
