@@ -8,7 +8,9 @@ import re
 import pytest
 
 from arxivgpt.engine.fake import FakeEngine
-from arxivgpt.errors import TemplateError
+from arxivgpt.errors import InvalidInput, TemplateError
+from arxivgpt.papers.models import Metadata
+from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.summary.models import Progress, SummaryRequest, SummaryResult
 from arxivgpt.summary.pipeline import Delta, Done, Meta, Summarizer
 from tests.summary.conftest import BIBLIOGRAPHY
@@ -120,3 +122,40 @@ def test_a_custom_single_prompt_template_is_free(summarizer: Summarizer, engine:
     engine.enqueue("A free answer.")
     result = done(run(summarizer, template="Summarise {{ title }}:\n{{ body }}"))
     assert (result.structure, result.parts, result.summary) == ("free", [], "A free answer.")
+
+
+def test_a_paper_with_neither_text_nor_abstract_is_a_clear_error_and_nothing_is_cached(
+    arxiv: FakeArxiv, summarizer: Summarizer, scripted: FakeEngine
+) -> None:
+    empty = Metadata(id="2401.00003", version=1, title="Empty", authors=[], abstract="")
+    arxiv.add(empty)
+    with pytest.raises(InvalidInput, match="nothing to summarise, neither text nor an abstract"):
+        asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00003", source="abstract")))
+    assert scripted.prompts == [] and not summarizer.store.summaries  # type: ignore[attr-defined]
+
+
+def test_over_an_openai_compatible_server_the_parts_are_requests_sharing_one_prefix(
+    arxiv: FakeArxiv,
+) -> None:
+    from arxivgpt.engine.openai_compat import OpenAICompatibleEngine
+    from arxivgpt.engine.prompt_formats import FIXED_FORMATS
+    from arxivgpt.papers.resolver import PaperResolver
+    from arxivgpt.settings import Settings
+    from arxivgpt.store import MemoryStore
+    from tests.support.openai_server import OpenAIServer
+
+    server = OpenAIServer().start()
+    server.reply = respond
+    try:
+        engine = OpenAICompatibleEngine(server.url, "test-model", prompt_format=FIXED_FORMATS["vicuna_v1.1"])
+        store = MemoryStore()
+        summarizer = Summarizer(PaperResolver(arxiv, store), engine, store, Settings())
+        result = asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00001")))
+    finally:
+        server.stop()
+    assert [p.rule_met for p in result.parts] == [True] * 5
+    sent = [r.body["prompt"] for r in server.requests if r.path == "/v1/completions"]
+    assert len(sent) == result.usage.requests
+    shared = sent[0].split("Text (html):")[0]
+    assert shared.startswith("A chat between a curious user") and all(p.startswith(shared) for p in sent)
+    assert all("Introduction text that matters." in p for p in sent)  # the paper leads every request

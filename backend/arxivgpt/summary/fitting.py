@@ -69,6 +69,11 @@ class Fitting:
                 break
             if plan.strategy.name == "map-reduce":
                 return plan  # its body is the notes, fitted by `join`
+            if not plan.body.strip():
+                raise InvalidInput(
+                    f"{job.paper.title or 'this paper'}: there is nothing to summarise, neither text nor an "
+                    "abstract; try another version of the paper or its PDF"
+                )
             over = self.overshoot(plan.body, plan.references)
             if over <= 0:
                 return plan
