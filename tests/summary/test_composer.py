@@ -124,6 +124,10 @@ def test_every_request_starts_with_the_same_prompt_so_a_prefix_cache_serves_it()
     [
         (" Graph databases cut carbon emissions on social media.", "unsupported"),
         (" Shortcut connections ease the training of deep networks.", "repeats an earlier item"),
+        (
+            " In short, shortcut connections ease the training of very deep networks.",
+            "repeats an earlier item",
+        ),
         (" " + "deep " * 100, "cut off"),
         (" Deeper networks.", "too short"),
     ],

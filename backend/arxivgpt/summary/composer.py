@@ -32,7 +32,8 @@ EXTRA_TRIES = 4
 """A list part may make this many requests beyond its `max` items (re-asks, empty answers)."""
 RESAMPLE_TEMPERATURE = 0.7
 REPEAT_OVERLAP = 0.75
-"""An item whose content words are this much the same as an earlier item's repeats it."""
+"""An item repeats an earlier one when this share of the shorter one's content words is in both (a rewording
+that adds or swaps a word or two still repeats)."""
 MIN_WORDS = 3
 REPEATS = "repeats an earlier item"
 
@@ -234,7 +235,9 @@ class Composer:
         if not words:
             return False
         earlier = (set(content_words(other)) for other in part.items)
-        return any(len(words & seen) / len(words | seen) >= REPEAT_OVERLAP for seen in earlier if seen)
+        return any(
+            len(words & seen) / min(len(words), len(seen)) >= REPEAT_OVERLAP for seen in earlier if seen
+        )
 
     @staticmethod
     def _drop(spec: PartSpec, text: str, reason: str, support: float | None = None) -> DroppedSentence:
