@@ -26,7 +26,7 @@ ANSWERS = {
     "Questions": [
         "Why does the method text matter?",
         "Does the conclusion text matter?",
-        "What text matters?",
+        "Why does the abstract matter?",
     ],
     "Future directions": ["More method text.", "More conclusion text matters.", "The abstract matters more."],
 }
