@@ -107,8 +107,8 @@ class Composer:
         blocks: list[str] = []
         results: list[PartResult] = []
         for spec in specs:
-            self.emit(Progress(stage="writing", message=f"writing part {spec.number} of {len(specs)}: "
-                               f"{spec.heading}", part=spec.number, parts=len(specs)))  # fmt: skip
+            message = f"writing part {spec.number} of {len(specs)}: {spec.heading}"
+            self.emit(Progress(stage="writing", message=message, part=spec.number, parts=len(specs)))
             separator = "\n" if blocks else ""
             self.emit(separator + heading_line(spec))
             part = self._part(spec)
@@ -151,7 +151,7 @@ class Composer:
             self.finish_reason = "length"
 
     def _ask(self, part: _Part, failed_here: int) -> tuple[str | None, list[DroppedSentence], bool]:
-        """One request for the next item: (item, None, _) or (None, what was dropped, the list ended)."""
+        """One request for the next item: (the item or None, sentences dropped, whether the model ended)."""
         spec = part.spec
         prompt = self._prompt(part)
         room = self.engine.context_length - self.engine.prompt_tokens(prompt)
@@ -186,8 +186,10 @@ class Composer:
         answer = heading_line(spec)
         if spec.kind == "sentence":
             return self.prompt_for(spec) + answer + spec.start
-        listed = "".join(f"{i + 1}. {item}\n" for i, item in enumerate(part.items))
-        return self.prompt_for(spec) + answer + listed + f"{len(part.items) + 1}."
+        listed = "".join(_line(part, i, item) for i, item in enumerate(part.items))
+        return (
+            self.prompt_for(spec) + answer + listed + f"{len(part.items) + 1}."
+        )  # the model writes the rest
 
     def _check(
         self, part: _Part, raw: str, *, cut_off: bool
