@@ -117,20 +117,18 @@ class SummaryJob:
         strategy = strategy.model_copy(update={"description": describe_strategy(strategy)})
         message = f"reading {strategy.body_tokens:,} tokens of the paper"
         flight.emit(Progress(stage="reading", message=message, tokens=strategy.body_tokens))
-        composed: Composed | None = None
         first_token: float | None = None
         try:
             if self.parts is not None:
                 composed = self._compose(body, self.parts, flight)
             else:
                 composed, first_token = self._free(body, plan.references, flight, started)
-        except Stopped:
-            pass
-        if composed is None or flight.cancelled.is_set():
+        except Stopped as stopped:
             log.info(
-                "summary of %s cancelled: every client went away", self.paper_info.id or self.paper.title
-            )
-            raise Cancelled("every client went away")
+                "summary of %s cancelled after %d tokens: every client went away",
+                self.paper_info.id or self.paper.title, stopped.tokens,
+            )  # fmt: skip
+            raise Cancelled("every client went away") from None
         result = self._result(composed, strategy, first_token, started)
         self.store.put_summary(self.key, self.paper.id, result.model_dump_json())
         return result
@@ -161,7 +159,7 @@ class SummaryJob:
 
     def _free(
         self, body: str, references: list[NumberedReference], flight: Flight[SummaryResult], started: float
-    ) -> tuple[Composed | None, float | None]:
+    ) -> tuple[Composed, float | None]:
         prompt, prefix = self.prompt_and_prefix(body, references)
         generation = self.engine.generate(prompt, self.options)
         first_token: float | None = None
@@ -176,7 +174,7 @@ class SummaryJob:
             pieces.append(piece)
             flight.emit(piece)
         if generation.finish_reason == "cancelled" or flight.cancelled.is_set():
-            return None, None
+            raise Stopped(generation.usage.completion_tokens)
         usage = Usage(
             prompt_tokens=generation.usage.prompt_tokens,
             completion_tokens=generation.usage.completion_tokens,
