@@ -151,3 +151,23 @@ def test_retry_after_parsing(header: str | None, expected: object) -> None:
 def test_retry_after_as_an_http_date() -> None:
     header = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     assert retry_after_seconds(header) == pytest.approx(30, abs=2)
+
+
+def test_a_retry_after_that_arrives_while_another_request_waits_still_holds_it_back() -> None:
+    """B already sleeps towards its turn when A's answer (a 429, Retry-After: 5) defers everyone."""
+    from arxivgpt.papers.polite import PoliteGate
+
+    now = [0.0]
+    deferred: list[bool] = []
+
+    def sleep(seconds: float) -> None:
+        if not deferred:  # the defer lands during B's first sleep
+            deferred.append(True)
+            gate.defer(5.0)
+        now[0] += seconds
+
+    gate = PoliteGate(delay=3.0, clock=lambda: now[0], sleep=sleep)
+    with gate.turn():  # A
+        pass
+    with gate.turn():  # B: 3 s of pace, then the rest of A's Retry-After
+        assert now[0] >= 5.0

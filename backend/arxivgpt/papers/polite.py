@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+MAX_WAITS = 16  # each wait ends at a start some thread asked for; they cannot move it forever
+
 
 class PoliteGate:
     """Serialises requests and spaces their starts at least `delay` seconds apart.
@@ -30,8 +32,11 @@ class PoliteGate:
     @contextmanager
     def turn(self) -> Iterator[None]:
         with self._lock:
-            wait = self._next_start - self._clock()
-            if wait > 0:
+            # A `defer` while this turn sleeps (another thread's Retry-After) moves the start again.
+            for _ in range(MAX_WAITS):
+                wait = self._next_start - self._clock()
+                if wait <= 0:
+                    break
                 self._sleep(wait)
             self._next_start = self._clock() + self.delay
             yield
