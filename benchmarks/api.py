@@ -33,6 +33,7 @@ from arxivgpt.store import SqliteStore
 from arxivgpt.summary.models import SummaryRequest
 from arxivgpt.summary.pipeline import Summarizer
 from tests.support.arxiv_mirror import ArxivMirror
+from tests.support.templates import FREE_TEMPLATE
 
 PAPER = "2304.02623v1"
 
@@ -116,7 +117,8 @@ def run(
     summarizer: Summarizer,
     args: argparse.Namespace,
 ) -> list[str]:
-    abstract = {"paper": PAPER, "source": "abstract"}
+    # The API-against-engine rows compare one prompt with one prompt: the single-prompt (free) template.
+    abstract = {"paper": PAPER, "source": "abstract", "template": FREE_TEMPLATE}
     full = {"paper": PAPER, "source": "full"}
     with (
         Server(settings, engine, resolver) as server,
