@@ -193,3 +193,11 @@ def test_without_a_bibliography_the_references_part_says_so() -> None:
 def test_a_client_going_away_stops_between_requests() -> None:
     with pytest.raises(Stopped):
         compose(GOOD, [SUMMARY, INSIGHTS, QUESTIONS], stop_after=2)
+
+
+def test_a_model_that_keeps_failing_stops_at_the_generation_budget() -> None:
+    script = {("Key insights", 1): [" Quantum blockchains for marketing and " + "sales " * 60]}
+    composed, engine, _ = compose(script, [INSIGHTS], answer_tokens=20)
+    assert composed.finish_reason == "length"
+    assert composed.usage.completion_tokens < 3 * 20 + 72  # the budget, plus the request that crossed it
+    assert len(engine.prompts) == 1

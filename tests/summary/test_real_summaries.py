@@ -16,7 +16,7 @@ from arxivgpt.summary.citations import rank_references
 from benchmarks.quality import assess, parts_of, summarize
 from tests.conftest import shared_file
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # a whole summary on two CPU cores: minutes
 
 
 def test_a_four_page_pdf_gets_a_complete_faithful_five_part_summary(smollm2: TransformersEngine) -> None:

@@ -31,6 +31,9 @@ JOIN_TOKENS = 6
 EXTRA_TRIES = 4
 """A list part may make this many requests beyond its `max` items (re-asks, empty answers)."""
 RESAMPLE_TEMPERATURE = 0.7
+GENERATION_FACTOR = 3
+"""All requests together may generate at most this many times the answer's length limit (re-asks included),
+so a model that keeps failing the checks costs a bounded time, about that of a few free answers."""
 REPEAT_OVERLAP = 0.75
 """An item repeats an earlier one when this share of the shorter one's content words is in both (a rewording
 that adds or swaps a word or two still repeats)."""
@@ -154,6 +157,11 @@ class Composer:
         if self._written >= self.answer_tokens:
             self.finish_reason = "length"
 
+    def _spent(self) -> None:
+        """After each request: a used-up generation budget ends the answer, as the length limit does."""
+        if self.usage.completion_tokens >= GENERATION_FACTOR * self.answer_tokens:
+            self.finish_reason = "length"
+
     def _ask(self, part: _Part, failed_here: int) -> tuple[str | None, list[DroppedSentence], bool]:
         """One request for the next item: (the item or None, sentences dropped, whether the model ended)."""
         spec = part.spec
@@ -182,6 +190,7 @@ class Composer:
         self.usage.prompt_tokens += generation.usage.prompt_tokens
         self.usage.completion_tokens += generation.usage.completion_tokens
         self.usage.cached_tokens += generation.usage.cached_tokens
+        self._spent()
         raw = (spec.start + text) if spec.kind == "sentence" else text
         return self._check(part, raw, cut_off=generation.finish_reason == "length")
 
