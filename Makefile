@@ -53,6 +53,8 @@ bench: setup
 	$(PY) -m benchmarks.engine
 	$(PY) -m benchmarks.api
 	$(PY) -m benchmarks.decode --preset smollm2-135m --random-weights --device cpu
+	$(PY) -m benchmarks.reliability
+	$(PY) -m benchmarks.quality
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -128,6 +128,9 @@ def summarize(engine: Engine, paper: Paper, template: str) -> SummaryResult:
     job = SummaryJob(engine, MemoryStore(), paper, template, "English", GenerationOptions(max_new_tokens=768),
                      settings)  # fmt: skip
     job.check_template()
+    cache = getattr(engine, "prefix_cache", None)
+    if cache is not None:
+        cache.clear()  # each summary reads its paper cold: the single prompt shares the paper's prefix
     started = time.perf_counter()
     result = job.run(_Recorder())  # type: ignore[arg-type]
     result.timings.total_s = round(time.perf_counter() - started, 3)
