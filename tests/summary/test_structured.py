@@ -78,7 +78,7 @@ def test_the_default_template_writes_five_parts_in_order_with_their_counts(
     assert all(item.endswith("?") for item in result.parts[2].items)
     assert result.dropped_sentences == [] and result.finish_reason == "stop"
     assert {ref.text for ref in result.references} == set(BIBLIOGRAPHY)  # verbatim entries, nothing else
-    assert result.strategy.description == "the whole paper (4 sections)"
+    assert result.strategy.description == "the whole paper (3 sections)"
     assert result.usage.requests == 1 + 3 * 4  # each list ends when the model writes nothing more
 
 

@@ -132,7 +132,8 @@ class Fitting:
 
 def describe_strategy(strategy: Strategy) -> str:
     """What of the paper the model read, in plain words."""
-    used, dropped = len(strategy.sections), len(strategy.dropped)
+    used = sum(1 for title in strategy.sections if not title.startswith("Abstract"))  # sections of the body
+    dropped = len(strategy.dropped)
     if strategy.name == "full":
         return f"the whole paper ({used} sections)"
     if strategy.name == "map-reduce":
