@@ -3,6 +3,8 @@ again after each leaver, nothing fails that should not, and memory and threads d
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.reliability.conftest import ServerFactory
@@ -17,7 +19,10 @@ def test_fifty_clients_leave_mid_stream(start_server: ServerFactory) -> None:
     assert len(report.times_to_free) == 50
     assert max(report.times_to_free) < 2.0, report.times_to_free  # a token or two, not the 8 s answer
     assert report.rss_after < report.rss_before * 1.10, (report.rss_before, report.rss_after)
-    assert report.threads_after <= report.threads_before + 2, (report.threads_before, report.threads_after)
+    # asyncio's default executor starts its threads lazily, up to min(32, cores + 4): growth within that bound
+    # is the pool filling up (seen here: 3 -> 6 on 2 cores), a thread per leaver would be +50.
+    pool = min(32, (os.cpu_count() or 1) + 4)
+    assert report.threads_after <= report.threads_before + pool, (report.threads_before, report.threads_after)
 
 
 def test_soak_of_mixed_requests(start_server: ServerFactory) -> None:
