@@ -57,12 +57,13 @@ class Fitting:
         job = self.job
         references = [] if job.parts is not None else job.bibliography
         available = -self.overshoot("", [])
+        map_budget = self.map_budget()  # the map prompt does not depend on the summary's budget
         for _ in range(MAX_REFITS):
             if available < 1:
                 break
             try:
                 plan = budget.plan(
-                    job.paper, self.engine.count_tokens, available, map_budget=self.map_budget(),
+                    job.paper, self.engine.count_tokens, available, map_budget=map_budget,
                     references=references,
                 )  # fmt: skip
             except ValueError:
