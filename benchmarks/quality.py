@@ -1,6 +1,6 @@
 """Summary quality as a reader judges it: every fixture paper and a sample of abstracts, default settings.
 
-    python -m benchmarks.quality [--abstracts N] [--no-baseline] [--model smollm2-135m]
+    python -m benchmarks.quality [--abstracts N] [--abstracts-only] [--no-baseline] [--show] [--model M]
 
 For each paper: did it complete; are the five parts there, in order; does every count rule hold (counted
 again here from the Markdown, not taken from the answer's own report); are all references verbatim entries of
@@ -159,13 +159,14 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--no-baseline", action="store_true", help="skip the single-prompt timing")
     parser.add_argument("--show", action="store_true", help="print each summary")
+    parser.add_argument("--abstracts-only", action="store_true", help="skip the full-text papers")
     args = parser.parse_args()
     from tests.support.templates import FREE_TEMPLATE
 
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(model=args.model, data_dir=Path(data))
         engine = load(choose(args.model, "auto", "cpu", detect(), settings), settings)
-        papers = [(name, load_local(SHARED / name)) for name in FULL_TEXT]
+        papers = [] if args.abstracts_only else [(name, load_local(SHARED / name)) for name in FULL_TEXT]
         papers += [(f"abstract {p.id}", p) for p in abstracts(args.abstracts)]
         rows = []
         for name, paper in papers:

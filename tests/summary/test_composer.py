@@ -53,6 +53,7 @@ def compose(
         ["[1] A. Author. Deep residual learning.", "[2] B. Author. Nets."],
         2,
     ),
+    phrases: tuple[str, ...] = (),
 ) -> tuple[Composed, FakeEngine, list[str | Progress]]:
     engine = FakeEngine(respond=scripted(script))
     emitted: list[str | Progress] = []
@@ -68,6 +69,7 @@ def compose(
         references=lambda spec: references,
         emit=emitted.append,
         should_stop=should_stop,
+        phrases=phrases,
     )
     return composer.write(specs), engine, emitted
 
@@ -147,6 +149,42 @@ def test_a_failed_item_is_asked_again_sampled_and_reported(first: str, reason: s
     assert engine.options[2].seed is not None
 
 
+GUIDED = PartSpec(
+    3, "Questions", "list", "questions.", 2, 3, ends_with="?", guides=("How do the authors use {phrase}",)
+)
+PHRASES = ("shortcut connections", "residual networks")
+
+
+def test_a_re_ask_opens_the_item_around_a_key_phrase_and_is_greedy() -> None:
+    script = {
+        ("Questions", 1): [" What is the purpose of this study?", " to ease training?"],
+        ("Questions", 2): [" Why is training deep plain networks hard?"],
+    }
+    composed, engine, _ = compose(script, [GUIDED], phrases=PHRASES)
+    assert composed.parts[0].items[:2] == [
+        "How do the authors use shortcut connections to ease training?",  # the opening, then the model's
+        "Why is training deep plain networks hard?",
+    ]
+    assert [(d.text, d.reason) for d in composed.dropped] == [
+        ("What is the purpose of this study?", "says nothing about this paper")
+    ]
+    assert engine.prompts[1].endswith("## Questions\n1. How do the authors use shortcut connections")
+    assert engine.options[1].temperature == 0.0
+
+
+def test_a_re_ask_skips_phrases_an_item_already_covers_and_samples_when_none_is_left() -> None:
+    script = {
+        ("Questions", 1): [" Why do shortcut connections add no parameters?"],
+        ("Questions", 2): [" Quantum blockchains for marketing?", " reach a lower error?", " Nonsense?"],
+        ("Questions", 3): [" Graph databases?", " Carbon emissions?"],
+    }
+    composed, engine, _ = compose(script, [GUIDED], phrases=PHRASES)
+    assert composed.parts[0].items[1] == "How do the authors use residual networks reach a lower error?"
+    third = [i for i, prompt in enumerate(engine.prompts) if "\n3." in prompt]
+    assert len(third) > 1 and all(engine.prompts[i].endswith("\n3.") for i in third)  # no phrase left
+    assert all(engine.options[i].temperature > 0 for i in third[1:])  # so its re-asks are sampled
+
+
 def test_a_question_must_end_with_a_question_mark() -> None:
     script = {**GOOD, ("Questions", 1): [" Training deep plain networks is hard.", " Why is training hard?"]}
     composed, _, _ = compose(script, [QUESTIONS])
@@ -201,3 +239,26 @@ def test_a_model_that_keeps_failing_stops_at_the_generation_budget() -> None:
     assert composed.finish_reason == "length"
     assert composed.usage.completion_tokens < 3 * 20 + 72  # the budget, plus the request that crossed it
     assert len(engine.prompts) == 1
+
+
+def test_a_re_asked_summary_sentence_is_sampled_then_guided_in_place_of_its_start() -> None:
+    summary = PartSpec(
+        1, "Summary", "sentence", "one.", 1, 1, start="In this paper, we",
+        guides=("In this paper, we study {phrase}",),
+    )  # fmt: skip
+    script = {("Summary", 1): [" cure cancer with blockchains.", " with 152 layers on ImageNet."]}
+    composed, engine, _ = compose(script, [summary], phrases=PHRASES)
+    assert composed.parts[0].items == [
+        "In this paper, we study shortcut connections with 152 layers on ImageNet."
+    ]
+    assert engine.prompts[0].endswith("## Summary\nIn this paper, we")
+    assert engine.prompts[1].endswith("## Summary\nIn this paper, we study shortcut connections")
+    assert [o.temperature for o in engine.options] == [0.0, 0.0]
+
+
+def test_without_key_phrases_a_re_asked_summary_is_sampled_not_repeated() -> None:
+    script = {("Summary", 1): [" cure cancer with blockchains.", " train residual networks on ImageNet."]}
+    composed, engine, _ = compose(script, [SUMMARY])
+    assert composed.parts[0].items == ["In this paper, we train residual networks on ImageNet."]
+    assert engine.options[0].temperature == 0.0 and engine.options[1].temperature > 0
+    assert engine.prompts[1].endswith("## Summary\nIn this paper, we")

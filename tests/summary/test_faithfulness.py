@@ -30,11 +30,14 @@ CONTENT_WORDS: list[tuple[str, list[str]]] = [
     ("Accuracy rose from 71.5 to 80 on 1,000 tasks", ["accuraci", "rose", "71.5", "80", "1000", "task"]),
     ("GPT-4o and Llama-3.1", ["gpt", "4o", "llama", "3.1"]),
     ("self-awareness", ["self", "awar"]),
-    ("as shown in [3] and [4, 27, 32]", ["shown"]),
+    ("as measured in [3] and [4, 27, 32]", ["measur"]),
     (r"runs in $\mathcal{O}(n^2)$ time", ["run", "2", "time"]),
     (r"a$\rightarrow$b implies b$\rightarrow$c", ["impli"]),
     ("Évaluation, RÉSULTATS!", ["évaluat", "résultat"]),
     ("x = y + z", []),
+    ("What is the purpose of this study?", []),  # discourse words only: it says nothing about a paper
+    ("How do the authors use random network coding?", ["random", "network", "code"]),
+    ("Future research could explore applying the proposed approach", []),
 ]
 
 
@@ -50,6 +53,7 @@ def test_content_words(text: str, expected: list[str]) -> None:
         ("English", "the running models", ["run", "model"]),
         ("en", "the running models", ["run", "model"]),
         ("german", "die laufenden Modelle", ["laufend", "modell"]),
+        ("german", "paper und research", ["pap", "research"]),  # discourse words are English only
         ("klingon", "the running models", ["the", "running", "models"]),
     ],
 )
@@ -64,13 +68,13 @@ PASSAGES = [
 
 # (sentence, support)
 SUPPORT: list[tuple[str, float]] = [
-    ("Finetuned models describe their behaviour.", 0.75),  # "behaviour" is not the passages' spelling
+    ("Finetuned models describe their behaviour.", 2 / 3),  # "behaviour" is not the passages' spelling
     ("The models are finetuned on insecure code.", 1.0),
     ("Modeling insecure code", 1.0),
     ("Accuracy reached 93.5 percent.", 1.0),
     ("Accuracy reached 95.3 percent.", 0.75),
     ("Accuracy on 1200 questions.", 1.0),
-    ("The model studies GraphQL.", 1 / 3),
+    ("The model queries GraphQL.", 1 / 3),
     ("It is what it is.", 1.0),
     ("", 1.0),
 ]
@@ -84,9 +88,9 @@ def test_support(sentence: str, expected: float) -> None:
 def test_support_index_takes_one_string_and_reports_missing_words() -> None:
     index = SupportIndex(" ".join(PASSAGES))
     assert index.is_supported("The models describe insecure code.")
-    assert not index.is_supported("The model studies GraphQL.")
-    assert index.is_supported("The model studies GraphQL.", threshold=0.3)
-    assert index.missing("The model studies GraphQL and graphql.") == ["studi", "graphql"]
+    assert not index.is_supported("The model queries GraphQL.")
+    assert index.is_supported("The model queries GraphQL.", threshold=0.3)
+    assert index.missing("The model queries GraphQL and graphql.") == ["queri", "graphql"]
 
 
 def test_an_empty_index_supports_nothing_and_copies_nothing() -> None:

@@ -29,8 +29,10 @@ def test_the_default_template_declares_the_five_parts_with_their_counts() -> Non
         ("References", "references", 5, 5, ""),
     ]
     assert specs[0].start == "In this paper, we"
+    assert [len(s.guides) for s in specs] == [1, 0, 2, 2, 0]
     german = read_parts(prompts.exported(template, {**variables, "language": "Deutsch"}, "parts"))
     assert german is not None and german[0].start == ""  # no English words forced into another language
+    assert not any(spec.guides for spec in german)
 
 
 def test_a_template_without_parts_is_free() -> None:
@@ -57,6 +59,14 @@ PART = {"heading": "Questions", "kind": "list", "instruction": "ask."}
         ([{**PART, "min": True}], "min must be a whole number"),
         ([{**PART, "min": 4, "max": 2}], r"min \(4\) is larger than max \(2\)"),
         ([PART, PART], "same heading"),
+        ([{**PART, "guides": "How {phrase}"}], "list of at most 8 strings"),
+        ([{**PART, "guides": ["Why {phrase}"] * 9}], "list of at most 8 strings"),
+        ([{**PART, "guides": ["How do the authors use it"]}], "with {phrase} once"),
+        ([{**PART, "guides": ["{phrase} and {phrase}"]}], "with {phrase} once"),
+        ([{**PART, "guides": ["How\n{phrase}"]}], "one line"),
+        ([{**PART, "guides": [3]}], "one line"),
+        ([{**PART, "guides": ["Why " * 15 + "{phrase}"]}], "longer than 60 characters"),
+        ([{"heading": "Refs", "kind": "references", "guides": ["{phrase}"]}], "a references part has none"),
     ],
 )
 def test_malformed_parts_are_refused_with_what_is_wrong(parts: Any, message: str) -> None:

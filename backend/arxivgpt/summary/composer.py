@@ -5,7 +5,8 @@ part's heading and the items accepted so far; the model writes the next item and
 Every prompt starts with the same paper, so the local engine's prefix cache (and an OpenAI-compatible
 server's) computes it once. Each item is checked: it must be whole, end as its part asks ("?"), not repeat
 an earlier item, and each of its sentences must be supported by the text the model was given (content words,
-faithfulness.py). An item that fails is asked again once, sampled; then its sentences are dropped and
+faithfulness.py). An item that fails is asked again: opened for the model around one of the paper's key
+phrases where its part has `guides` (keyphrases.py), else sampled; its failed sentences are dropped and
 reported. The references part is not written by the model at all: it is the paper's own bibliography,
 ranked by how often the paper cites each entry, each with the sentence that cites it (bibliography.py).
 Only accepted text is streamed, so what a reader sees while it streams is what the summary keeps.
@@ -14,13 +15,13 @@ Only accepted text is streamed, so what a reader sees while it streams is what t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from arxivgpt.engine.base import Engine, GenerationOptions
 from arxivgpt.summary.faithfulness import SupportIndex, content_words, split_sentences
 from arxivgpt.summary.models import DroppedSentence, PartResult, Progress, Usage
-from arxivgpt.summary.parts import PartSpec
+from arxivgpt.summary.parts import PHRASE, PartSpec
 
 SENTENCE_TOKENS = 96
 """The most one "sentence" part may generate."""
@@ -28,6 +29,8 @@ ITEM_TOKENS = 72
 """The most one list item may generate."""
 JOIN_TOKENS = 6
 """What numbering, newlines and re-tokenisation at joins may add per item, when prompts are budgeted."""
+GUIDE_TOKENS = 32
+"""What a guide's opening (at most `parts.MAX_GUIDE_CHARS` characters, with its phrase) adds to an item."""
 EXTRA_TRIES = 4
 """A list part may make this many requests beyond its `max` items (re-asks, empty answers)."""
 RESAMPLE_TEMPERATURE = 0.7
@@ -38,6 +41,9 @@ REPEAT_OVERLAP = 0.75
 """An item repeats an earlier one when this share of the shorter one's content words is in both (a rewording
 that adds or swaps a word or two still repeats)."""
 MIN_WORDS = 3
+MIN_CONTENT_WORDS = 2
+"""An item needs this many content words to say something about this paper ("What is the purpose of
+this study?" has none)."""
 REPEATS = "repeats an earlier item"
 
 _LEADING_MARK = re.compile(r"^\s*(?:(?:[-*+•]|\d{1,2}[.)]|\(\d{1,2}\))\s+)+|^\s*#+\s*")
@@ -59,9 +65,10 @@ def part_reserve(spec: PartSpec) -> int:
     """The tokens a part's answer may take in its last prompt: its items so far plus the one being written."""
     if spec.kind == "references":
         return 0
+    guided = GUIDE_TOKENS if spec.guides else 0
     if spec.kind == "sentence":
-        return SENTENCE_TOKENS + JOIN_TOKENS
-    return spec.max_items * (ITEM_TOKENS + JOIN_TOKENS)
+        return SENTENCE_TOKENS + JOIN_TOKENS + guided
+    return spec.max_items * (ITEM_TOKENS + JOIN_TOKENS + guided)
 
 
 def heading_line(spec: PartSpec) -> str:
@@ -82,6 +89,8 @@ class _Part:
     spec: PartSpec
     items: list[str] = field(default_factory=list)
     re_asked: int = 0
+    guided: list[str] = field(default_factory=list)
+    """The key phrases re-asks of this part have been opened with, in order."""
     available: int = 0
     """References only: how many bibliography entries there were to choose from."""
 
@@ -100,11 +109,13 @@ class Composer:
         emit: Emit,
         should_stop: Callable[[], bool],
         temperature: float = 0.0,
+        phrases: Sequence[str] = (),
     ) -> None:
         self.engine, self.prompt_for, self.support = engine, prompt_for, support
         self.answer_tokens = answer_tokens
         self.references, self.emit, self.should_stop = references, emit, should_stop
         self.temperature = temperature
+        self.phrases = list(phrases)
         self.usage = Usage()
         self.dropped: list[DroppedSentence] = []
         self.finish_reason = "stop"
@@ -165,13 +176,15 @@ class Composer:
     def _ask(self, part: _Part, failed_here: int) -> tuple[str | None, list[DroppedSentence], bool]:
         """One request for the next item: (the item or None, sentences dropped, whether the model ended)."""
         spec = part.spec
-        prompt = self._prompt(part)
+        guide = self._guide(part) if failed_here else ""
+        opening = guide or (spec.start if spec.kind == "sentence" else "")
+        prompt = self._prompt(part, opening)
         room = self.engine.context_length - self.engine.prompt_tokens(prompt)
         new_tokens = min(SENTENCE_TOKENS if spec.kind == "sentence" else ITEM_TOKENS, room)
         if new_tokens < 8:
             self.finish_reason = "length"
             return None, [], True
-        sampled = failed_here > 0 or self.temperature > 0
+        sampled = (failed_here > 0 and not guide) or self.temperature > 0
         options = GenerationOptions(
             max_new_tokens=new_tokens,
             stop=("\n",),
@@ -191,46 +204,64 @@ class Composer:
         self.usage.completion_tokens += generation.usage.completion_tokens
         self.usage.cached_tokens += generation.usage.cached_tokens
         self._spent()
-        raw = (spec.start + text) if spec.kind == "sentence" else text
-        return self._check(part, raw, cut_off=generation.finish_reason == "length")
+        ended = not opening and not _clean(text)  # an empty answer closes a list; not after an opening
+        answer, dropped = self._check(part, opening + text, cut_off=generation.finish_reason == "length")
+        return answer, dropped, ended
 
-    def _prompt(self, part: _Part) -> str:
+    def _guide(self, part: _Part) -> str:
+        """The opening for a re-asked item (or summary sentence, in place of its `start`): the part's next
+        guide around a key phrase that neither an earlier re-ask of this part nor one of its items used;
+        "" when there is none (the re-ask samples)."""
+        guides = part.spec.guides
+        if not guides:
+            return ""
+        written = [set(content_words(item)) for item in part.items]
+        for phrase in self.phrases:
+            words = set(content_words(phrase))
+            if phrase in part.guided or any(words <= item for item in written):
+                continue
+            guide = guides[len(part.guided) % len(guides)]
+            part.guided.append(phrase)
+            opening = guide.replace(PHRASE, phrase)
+            return opening[:1].upper() + opening[1:]
+        return ""
+
+    def _prompt(self, part: _Part, opening: str) -> str:
         spec = part.spec
         answer = heading_line(spec)
         if spec.kind == "sentence":
-            return self.prompt_for(spec) + answer + spec.start
+            return self.prompt_for(spec) + answer + opening
         listed = "".join(_line(part, i, item) for i, item in enumerate(part.items))
-        return (
-            self.prompt_for(spec) + answer + listed + f"{len(part.items) + 1}."
-        )  # the model writes the rest
+        number = f"{len(part.items) + 1}."  # the model writes the rest
+        return self.prompt_for(spec) + answer + listed + (f"{number} {opening}" if opening else number)
 
-    def _check(
-        self, part: _Part, raw: str, *, cut_off: bool
-    ) -> tuple[str | None, list[DroppedSentence], bool]:
+    def _check(self, part: _Part, raw: str, *, cut_off: bool) -> tuple[str | None, list[DroppedSentence]]:
         spec = part.spec
-        text = _EMPHASIS.sub("", _LEADING_MARK.sub("", raw.strip())).strip()
+        text = _clean(raw)
         if not text:
-            return None, [], True
+            return None, []
         sentences = split_sentences(text) or [text]
         if cut_off and not _SENTENCE_END.search(sentences[-1]):
             sentences = sentences[:-1]  # the last one ran into the length limit
             if not sentences:
-                return None, [self._drop(spec, text, "cut off")], False
+                return None, [self._drop(spec, text, "cut off")]
         if spec.kind == "sentence":
             sentences = sentences[:1]
         if spec.ends_with:
             sentences = _up_to_ending(sentences, spec.ends_with)
             if not sentences:
-                return None, [self._drop(spec, text, f'does not end with "{spec.ends_with}"')], False
+                return None, [self._drop(spec, text, f'does not end with "{spec.ends_with}"')]
         kept, dropped = self._supported(spec, sentences)
         if not kept:
-            return None, dropped, False
+            return None, dropped
         item = " ".join(kept)
         if len(item.split()) < MIN_WORDS:
-            return None, [*dropped, self._drop(spec, item, "too short")], False
+            return None, [*dropped, self._drop(spec, item, "too short")]
+        if len(set(content_words(item))) < MIN_CONTENT_WORDS:
+            return None, [*dropped, self._drop(spec, item, "says nothing about this paper")]
         if self._repeats(item, part):
-            return None, [*dropped, self._drop(spec, item, REPEATS)], False
-        return item, dropped, False
+            return None, [*dropped, self._drop(spec, item, REPEATS)]
+        return item, dropped
 
     def _supported(self, spec: PartSpec, sentences: list[str]) -> tuple[list[str], list[DroppedSentence]]:
         kept: list[str] = []
@@ -266,6 +297,11 @@ def _line(part: _Part, index: int, item: str) -> str:
     if part.spec.kind == "references" and part.available:
         return f"- {item}\n"
     return f"{item}\n"
+
+
+def _clean(raw: str) -> str:
+    """An answer without its list mark, heading marks or bold."""
+    return _EMPHASIS.sub("", _LEADING_MARK.sub("", raw.strip())).strip()
 
 
 def _up_to_ending(sentences: list[str], ending: str) -> list[str]:

@@ -15,6 +15,11 @@ prepositions), the lists those stemmers are designed with. The larger lists of `
 `stopwordsiso` (1,300 English words) were rejected: they drop "high", "low", "two", "results", the words
 a claim turns on. A language either library does not know is tokenised and lower-cased only.
 
+English also leaves out `DISCOURSE_WORDS`: the words that talk about a paper rather than say what is in it
+("the authors propose", "future work", "what role does ... play"). A question or a direction is then judged
+by its subject, not by its frame, and one made only of frame ("What is the purpose of this study?") has no
+content words at all, which the composer reports as saying nothing about the paper.
+
 Sentences are split by `sentence_spans` (abbreviation-aware: "et al.", "e.g.", "Fig. 3", initials, and
 a superscript citation after the full stop, "chains.2 While"); `split_sentences` first strips Markdown.
 """
@@ -31,6 +36,18 @@ import Stemmer  # type: ignore[import-not-found]
 import stopwords  # type: ignore[import-untyped]
 
 SUPPORT_THRESHOLD = 0.7
+_DISCOURSE_FORMS = """
+paper papers article articles work works study studies research researcher researchers author authors
+present presents presented propose proposes proposed discuss discusses described describe describes
+show shows shown showed demonstrate demonstrates highlight highlights explore explores exploring
+investigate investigates investigating examine examines address addresses introduce introduces
+future direction directions question questions insight insights lesson lessons main role roles
+play plays use uses used using purpose aim aims goal goals importance important significance
+approach approaches topic topics inspire inspired further possible possibly extend extends extending
+extension apply applies applying develop developing
+"""
+DISCOURSE_WORDS = frozenset(_DISCOURSE_FORMS.split())
+"""Words that frame a statement about a paper (see the module's docstring); English only."""
 COPY_THRESHOLD = 0.9
 
 # Tokens: numbers (thousands commas dropped, decimals kept), else runs of letters and digits, an apostrophe
@@ -95,6 +112,8 @@ def _analyzer(language: str) -> tuple[Stemmer.Stemmer | None, frozenset[str]]:
     """The stemmer and stop words for `language`; (None, empty) parts where a library does not know it."""
     stem = Stemmer.Stemmer(language) if language in Stemmer.algorithms() else None
     stop = frozenset(w.casefold() for w in stopwords.safe_get_stopwords(language) if w)
+    if language == "english":
+        stop |= DISCOURSE_WORDS
     return stem, stop
 
 

@@ -17,7 +17,10 @@ PartKind = Literal["sentence", "list", "references"]
 KINDS: tuple[PartKind, ...] = ("sentence", "list", "references")
 MAX_PARTS = 8
 MAX_ITEMS = 10
-_KEYS = {"heading", "kind", "instruction", "min", "max", "ends_with", "start"}
+_KEYS = {"heading", "kind", "instruction", "min", "max", "ends_with", "start", "guides"}
+PHRASE = "{phrase}"
+MAX_GUIDES = 8
+MAX_GUIDE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ class PartSpec:
     """Every item must end with this ("?" for questions)."""
     start: str = ""
     """Words the model's answer to a "sentence" part begins with ("In this paper, we")."""
+    guides: tuple[str, ...] = ()
+    """Openings for a re-asked item, each around one of the paper's key phrases ("How do the authors use
+    {phrase}"): after an item fails its checks, the next request starts the item with one of them (for a
+    "sentence" part, in place of `start`)."""
 
     def as_variable(self) -> dict[str, Any]:
         """What the template sees as `part` while this part is written."""
@@ -47,6 +54,7 @@ class PartSpec:
             "max": self.max_items,
             "ends_with": self.ends_with,
             "start": self.start,
+            "guides": list(self.guides),
         }
 
     def rule(self) -> str:
@@ -99,6 +107,7 @@ def _part(number: int, entry: Any) -> PartSpec:
         max_items=high,
         ends_with=_text(entry, "ends_with", where),
         start=_text(entry, "start", where),
+        guides=_guides(entry, kind, where),
     )
 
 
@@ -111,6 +120,25 @@ def _text(entry: Mapping[str, Any], key: str, where: str, *, required: bool = Fa
     if required and not value.strip():
         raise TemplateError(f"{where}.{key} is missing")
     return value.strip()
+
+
+def _guides(entry: Mapping[str, Any], kind: str, where: str) -> tuple[str, ...]:
+    value = entry.get("guides", [])
+    if not value:
+        return ()
+    if kind == "references":
+        raise TemplateError(f"{where}.guides are openings for the model's text; a references part has none")
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_GUIDES:
+        raise TemplateError(f"{where}.guides must be a list of at most {MAX_GUIDES} strings")
+    for guide in value:
+        if not isinstance(guide, str) or guide.count(PHRASE) != 1 or "\n" in guide:
+            raise TemplateError(
+                f"{where}.guides: {guide!r} must be one line with {PHRASE} once, "
+                f"such as 'How do the authors use {PHRASE}'"
+            )
+        if len(guide) > MAX_GUIDE_CHARS:
+            raise TemplateError(f"{where}.guides: {guide!r} is longer than {MAX_GUIDE_CHARS} characters")
+    return tuple(guide.strip() for guide in value)
 
 
 def _counts(entry: Mapping[str, Any], kind: str, where: str) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from arxivgpt.summary.composer import Composed, Composer, Stopped, heading_line
 from arxivgpt.summary.faithfulness import SupportIndex
 from arxivgpt.summary.fitting import MAP_NEW_TOKENS, Fitting, describe_strategy
 from arxivgpt.summary.grounding import ground
+from arxivgpt.summary.keyphrases import key_phrases
 from arxivgpt.summary.models import (
     NumberedReference,
     PaperInfo,
@@ -152,6 +153,7 @@ class SummaryJob:
             emit=flight.emit,
             should_stop=flight.cancelled.is_set,
             temperature=self.options.temperature,
+            phrases=key_phrases(self.paper.title, self.paper.abstract, body) if _guided(specs) else (),
         )
         composed = composer.write(specs)
         self._listed = cited
@@ -230,6 +232,10 @@ class SummaryJob:
             notes.append((chunk.titles, self.engine.generate(prompt, options).text()))
         joined = fitting.join(notes, plan)
         return joined.body, joined.apply(plan.strategy)
+
+
+def _guided(specs: list[PartSpec]) -> bool:
+    return any(spec.guides for spec in specs)
 
 
 def _split_references(markdown: str, parts: list[PartSpec]) -> tuple[str, str]:
