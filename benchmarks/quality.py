@@ -205,12 +205,12 @@ def _totals(rows: list[Assessment]) -> None:
 
     sentences = sum(r.sentences for r in rows) or 1
     timed = [r for r in rows if r.baseline_seconds]
-    ratio = sum(r.seconds for r in timed) / sum(r.baseline_seconds or 0 for r in timed) if timed else 0.0
+    ratio = sum(r.seconds for r in timed) / sum(r.baseline_seconds or 0 for r in timed) if timed else None
     print(
         f"| **total** | {share('completed')} | {share('five_parts')} | {share('counts')} "
         f"| {share('grounded')} "
         f"| {sum(r.supported for r in rows) / sentences:.2f} | {sum(r.copied for r in rows) / sentences:.2f} "
-        f"| {sum(r.seconds for r in rows):.0f} s | {ratio:.2f}× | |"
+        f"| {sum(r.seconds for r in rows):.0f} s | {f'{ratio:.2f}×' if ratio else '—'} | |"
     )
 
 

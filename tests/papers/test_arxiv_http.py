@@ -13,13 +13,17 @@ from arxivgpt.settings import Settings
 from tests.papers.conftest import FakeTime
 from tests.support.arxiv_mirror import ArxivMirror, Reply
 
+PDF = Reply(200, b"%PDF-1.5\n" + b"0" * 2000, {"Content-Type": "application/pdf"})
+"""A PDF's bytes as arXiv sends them (the tests here are about the transport, not the document)."""
+
 
 def test_requests_are_spaced_by_the_delay(
-    mirror_settings: Settings, gate: PoliteGate, fake_time: FakeTime
+    arxiv_mirror: ArxivMirror, mirror_settings: Settings, gate: PoliteGate, fake_time: FakeTime
 ) -> None:
+    arxiv_mirror.script("/page", *[Reply(200, b"ok") for _ in range(3)])
     http = ArxivHttp(mirror_settings, gate)
     for _ in range(3):
-        assert http.get(f"{mirror_settings.arxiv_url}/pdf/1111.2011v2", "the PDF") is not None
+        assert http.get(f"{mirror_settings.arxiv_url}/page", "a page") is not None
     assert fake_time.sleeps == [pytest.approx(3.0), pytest.approx(3.0)]
 
 
@@ -59,7 +63,7 @@ def test_retries_honour_retry_after(
     replies: list[Reply],
     expected_waits: list[float],
 ) -> None:
-    arxiv_mirror.script("/pdf/", *replies)
+    arxiv_mirror.script("/pdf/", *replies, PDF)
     response = ArxivHttp(mirror_settings, gate).get(f"{mirror_settings.arxiv_url}/pdf/1111.2011v2", "the PDF")
     assert response is not None and response.content.startswith(b"%PDF")
     assert fake_time.sleeps == [pytest.approx(wait, abs=0.01) for wait in expected_waits]
@@ -89,7 +93,7 @@ def test_a_timeout_then_success_returns_the_document(
     arxiv_mirror: ArxivMirror, mirror_settings: Settings
 ) -> None:
     settings = mirror_settings.model_copy(update={"arxiv_timeout": 0.2})
-    arxiv_mirror.script("/pdf/", Reply(200, b"late", delay=0.6))
+    arxiv_mirror.script("/pdf/", Reply(200, b"late", delay=0.6), PDF)
     http = ArxivHttp(settings, PoliteGate(delay=0.0, sleep=lambda _: None))
     response = http.get(f"{settings.arxiv_url}/pdf/1111.2011v2", "the PDF")
     assert response is not None and response.content.startswith(b"%PDF")
@@ -127,7 +131,10 @@ def test_redirects_off_arxiv_are_refused(
         ArxivHttp(mirror_settings, gate).get(f"{mirror_settings.arxiv_url}/pdf/1111.2011v2", "the PDF")
 
 
-def test_oversized_bodies_are_refused(mirror_settings: Settings, gate: PoliteGate) -> None:
+def test_oversized_bodies_are_refused(
+    arxiv_mirror: ArxivMirror, mirror_settings: Settings, gate: PoliteGate
+) -> None:
+    arxiv_mirror.script("/pdf/", PDF)
     settings = mirror_settings.model_copy(update={"max_pdf_bytes": 1000})
     with pytest.raises(SourceUnavailable, match="larger than 1,000 bytes"):
         ArxivHttp(settings, gate).get(f"{settings.arxiv_url}/pdf/1111.2011v2", "the PDF")

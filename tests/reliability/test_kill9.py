@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import ABSTRACT_PAPERS, HTML_PAPER, ServerFactory
+from tests.reliability.conftest import ABSTRACT_PAPERS, HTML_PAPER, ServerFactory, needs_html_paper
 from tests.support.cache_check import check_cache
 
 pytestmark = pytest.mark.reliability
@@ -41,6 +41,8 @@ def _wait_for(marker: Path, limit: float = 20.0) -> None:
 
 @pytest.mark.parametrize("table", list(REQUESTS))
 def test_kill9_mid_write_then_restart(start_server: ServerFactory, tmp_path: Path, table: str) -> None:
+    if table == "fulltext":
+        needs_html_paper()
     data_dir, marker = tmp_path / "data", tmp_path / "inside-the-write"
     server = start_server(data_dir, FAULT_PAUSE_IN=table, FAULT_MARKER=str(marker))
     client = threading.Thread(target=_send_and_lose, args=(server.url, table), daemon=True)

@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from tests.reliability.conftest import HTML_PAPER, ServerFactory
+from tests.reliability.conftest import HTML_PAPER, ServerFactory, needs_html_paper
 from tests.support.arxiv_mirror import ArxivMirror, Reply
 from tests.support.cache_check import check_cache
 
@@ -18,6 +18,7 @@ CLIENTS = 6
 def test_concurrent_requests_for_a_new_paper_share_one_fetch(
     start_server: ServerFactory, mirror: ArxivMirror
 ) -> None:
+    needs_html_paper()
     server = start_server()
     # arXiv is slow to answer, so that every request arrives while the first one is still fetching
     mirror.script("/api/query", Reply(200, mirror.api[HTML_PAPER].read_bytes(), delay=1.0))

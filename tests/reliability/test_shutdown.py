@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import ABSTRACT_PAPERS, HTML_PAPER, ServerFactory
+from tests.reliability.conftest import ABSTRACT_PAPERS, ServerFactory, needs_html_paper
 from tests.reliability.streams import StreamResult, stream_in_thread
 from tests.support.arxiv_mirror import ArxivMirror, Reply
 from tests.support.server_process import ServerProcess
@@ -58,13 +58,10 @@ def test_idle(start_server: ServerFactory, sig: signal.Signals) -> None:
 
 
 def test_mid_render_of_a_template_that_never_ends(start_server: ServerFactory) -> None:
+    paper = needs_html_paper()
     server = start_server()
-    httpx.get(
-        f"{server.url}/v1/papers/{HTML_PAPER}", timeout=30
-    ).raise_for_status()  # cached, so the render waits
-    thread, answer = _post_in_thread(
-        server.url, "/v1/prompts/render", {"template": NESTED, "paper": HTML_PAPER}
-    )
+    httpx.get(f"{server.url}/v1/papers/{paper}", timeout=30).raise_for_status()  # cached, so the render waits
+    thread, answer = _post_in_thread(server.url, "/v1/prompts/render", {"template": NESTED, "paper": paper})
     time.sleep(0.3)
     _stop(server, signal.SIGTERM)
     thread.join(timeout=10)
