@@ -123,9 +123,9 @@ class _Recorder:
         pass
 
 
-def summarize(engine: Engine, paper: Paper, template: str) -> SummaryResult:
+def summarize(engine: Engine, paper: Paper, template: str, language: str = "English") -> SummaryResult:
     settings = Settings()
-    job = SummaryJob(engine, MemoryStore(), paper, template, "English", GenerationOptions(max_new_tokens=768),
+    job = SummaryJob(engine, MemoryStore(), paper, template, language, GenerationOptions(max_new_tokens=768),
                      settings)  # fmt: skip
     job.check_template()
     cache = getattr(engine, "prefix_cache", None)

@@ -262,3 +262,29 @@ def test_without_key_phrases_a_re_asked_summary_is_sampled_not_repeated() -> Non
     assert composed.parts[0].items == ["In this paper, we train residual networks on ImageNet."]
     assert engine.options[0].temperature == 0.0 and engine.options[1].temperature > 0
     assert engine.prompts[1].endswith("## Summary\nIn this paper, we")
+
+
+def test_a_summary_that_begins_with_a_blank_line_is_asked_again_after_it() -> None:
+    free = PartSpec(1, "Summary", "sentence", "one sentence.", 1, 1)  # no `start` to begin with
+    engine = FakeEngine(
+        respond=lambda prompt: (
+            " We train residual networks on ImageNet." if prompt.endswith("\n\n") else "\nWe train."
+        )
+    )
+    composer = Composer(
+        engine, lambda spec: f"{PREFIX} write\n", SupportIndex(PAPER), answer_tokens=500,
+        references=lambda spec: ([], 0), emit=lambda piece: None, should_stop=lambda: False,
+    )  # fmt: skip
+    composed = composer.write([free])
+    assert composed.parts[0].items == ["We train residual networks on ImageNet."]
+    assert engine.prompts[0].endswith("## Summary\n") and engine.prompts[1].endswith("## Summary\n\n")
+    assert composed.markdown == "## Summary\nWe train residual networks on ImageNet.\n"
+
+
+def test_a_summary_that_is_not_a_sentence_is_asked_again() -> None:
+    script = {("Summary", 1): [" train residual networks", " train residual networks on ImageNet."]}
+    composed, _, _ = compose(script, [SUMMARY])
+    assert composed.parts[0].items == ["In this paper, we train residual networks on ImageNet."]
+    assert [(d.text, d.reason) for d in composed.dropped] == [
+        ("In this paper, we train residual networks", "not a sentence")
+    ]

@@ -11,6 +11,7 @@ from arxivgpt.papers.local import load_local
 from arxivgpt.summary.budget import render_body
 from arxivgpt.summary.faithfulness import (
     SupportIndex,
+    anchor_words,
     content_words,
     plain_sentences,
     sentence_spans,
@@ -38,6 +39,7 @@ CONTENT_WORDS: list[tuple[str, list[str]]] = [
     ("What is the purpose of this study?", []),  # discourse words only: it says nothing about a paper
     ("How do the authors use random network coding?", ["random", "network", "code"]),
     ("Future research could explore applying the proposed approach", []),
+    ("贝特晶格 and GPT", ["贝", "特", "晶", "格", "gpt"]),  # a character is a word where words have no spaces
 ]
 
 
@@ -59,6 +61,32 @@ def test_content_words(text: str, expected: list[str]) -> None:
 )
 def test_content_words_by_language(language: str, text: str, expected: list[str]) -> None:
     assert content_words(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GPT-4 erreicht 93,5 Prozent auf ImageNet.", ["gpt", "4", "93.5", "imagenet"]),
+        ("Die Daten des LHC stimmen mit 1,200 Fragen überein.", ["lhc", "1200"]),
+        ("Das Modell ist gut.", []),  # German nouns are capitalised: a capital first says nothing
+        ("在ImageNet上达到93.5%", ["imagenet", "93.5"]),
+        ("as in [3] and \\cite{x}", []),
+    ],
+)
+def test_anchor_words_read_the_same_in_any_language(text: str, expected: list[str]) -> None:
+    assert anchor_words(text) == expected
+
+
+def test_across_languages_only_names_and_numbers_are_checked() -> None:
+    passages = ["GPT-4 reaches 93.5 percent on ImageNet with 1,200 questions."]
+    index = SupportIndex(passages, "en", answer_language="de", in_passage_language=lambda s: "percent" in s)
+    assert index.support("GPT-4 erreicht 93,5 Prozent auf ImageNet.") == 1.0
+    assert index.support("GPT-5 erreicht 99 Prozent.") == pytest.approx(1 / 3)
+    assert index.missing("GPT-5 erreicht 99 Prozent auf ImageNet.") == ["5", "99"]
+    assert index.support("Das ist ein gutes Modell.") == 1.0  # nothing that can be checked
+    assert index.support("Carbon emissions are 93.5 percent.") == 0.5  # English: its content words
+    assert index.translated("GPT-4 erreicht 93,5 Prozent.") and not index.translated("93.5 percent")
+    assert not SupportIndex(passages, "en").translated("GPT-4 erreicht 93,5 Prozent.")
 
 
 PASSAGES = [

@@ -14,6 +14,7 @@ from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.summary.models import Progress, SummaryRequest, SummaryResult
 from arxivgpt.summary.pipeline import Delta, Done, Meta, Summarizer
 from tests.summary.conftest import BIBLIOGRAPHY
+from tests.support.latexml import latexml
 
 # Each reply is made of the test paper's own words ("<Section> text that matters.", "The abstract.").
 ANSWERS = {
@@ -77,9 +78,52 @@ def test_the_default_template_writes_five_parts_in_order_with_their_counts(
     assert result.parts[0].items == ["In this paper, we show that the introduction text matters."]
     assert all(item.endswith("?") for item in result.parts[2].items)
     assert result.dropped_sentences == [] and result.finish_reason == "stop"
+    assert result.support_check == "content words, in English"
     assert {ref.text for ref in result.references} == set(BIBLIOGRAPHY)  # verbatim entries, nothing else
     assert result.strategy.description == "the whole paper (3 sections)"
     assert result.usage.requests == 1 + 3 * 4  # each list ends when the model writes nothing more
+
+
+FINDINGS = "GPT-4 reaches 93.5 percent on ImageNet with 1200 questions, and the LHC data agree with it."
+GERMAN = {
+    "Summary": "Wir zeigen, dass GPT-4 auf ImageNet 93,5 Prozent erreicht.",
+    "Key insights": [
+        "GPT-4 erreicht 93,5 Prozent.",
+        "GPT-5 erreicht 99 Prozent.",  # a model and a number the paper never names
+        "Die Daten des LHC stimmen überein.",
+        "Es gibt 1200 Fragen.",
+    ],
+    "Questions": ["Warum misst man auf ImageNet?", "Warum 1200 Fragen?", "Wie misst man 93,5 Prozent?"],
+    "Future directions": ["Mehr Daten vom LHC.", "Andere Fragen als die 1200.", "GPT-4 auf neuen Daten."],
+}
+
+
+def test_an_answer_in_another_language_is_checked_by_its_names_and_numbers(
+    summarizer: Summarizer, engine: FakeEngine, arxiv: FakeArxiv
+) -> None:
+    meta = Metadata(id="2401.00003", version=1, title="Findings", authors=["A. Author"], abstract=FINDINGS)
+    arxiv.add(meta, html=latexml(title="Findings", abstract=FINDINGS, bibliography=BIBLIOGRAPHY))
+
+    asked: dict[str, int] = {}
+
+    def german(prompt: str) -> str:  # each part's replies in turn, whatever was accepted
+        heading = re.findall(r"## (.+)$", prompt, re.M)[-1]
+        replies = GERMAN[heading]
+        turn = asked[heading] = asked.get(heading, -1) + 1
+        if isinstance(replies, str):
+            return " " + replies
+        return f" {replies[turn]}" if turn < len(replies) else ""
+
+    engine.respond = german
+    result = asyncio.run(summarizer.summarize(SummaryRequest(paper="2401.00003", language="Deutsch")))
+    assert result.support_check is not None
+    assert result.support_check.startswith("names and numbers only where a sentence is in German")
+    assert result.parts[0].items == ["Wir zeigen, dass GPT-4 auf ImageNet 93,5 Prozent erreicht."]
+    assert "GPT-5 erreicht 99 Prozent." not in result.parts[1].items
+    assert [(d.text, d.reason) for d in result.dropped_sentences] == [
+        ("GPT-5 erreicht 99 Prozent.", "unsupported")
+    ]
+    assert all(p.rule_met for p in result.parts)
 
 
 def test_progress_says_what_is_happening_and_the_stream_is_the_summary(

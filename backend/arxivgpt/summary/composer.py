@@ -40,6 +40,9 @@ so a model that keeps failing the checks costs a bounded time, about that of a f
 REPEAT_OVERLAP = 0.75
 """An item repeats an earlier one when this share of the shorter one's content words is in both (a rewording
 that adds or swaps a word or two still repeats)."""
+MAX_BLANK_LINES = 2
+"""A model that answers a heading with a blank line first (which the one-line stop ends at once) is asked
+again with that many blank lines kept, at most."""
 MIN_WORDS = 3
 MIN_CONTENT_WORDS = 2
 """An item needs this many content words to say something about this paper ("What is the purpose of
@@ -91,6 +94,8 @@ class _Part:
     re_asked: int = 0
     guided: list[str] = field(default_factory=list)
     """The key phrases re-asks of this part have been opened with, in order."""
+    blank_lines: int = 0
+    """A sentence part only: the blank lines the model began with, kept in the prompt that follows."""
     available: int = 0
     """References only: how many bibliography entries there were to choose from."""
 
@@ -205,6 +210,8 @@ class Composer:
         self.usage.cached_tokens += generation.usage.cached_tokens
         self._spent()
         ended = not opening and not _clean(text)  # an empty answer closes a list; not after an opening
+        if spec.kind == "sentence" and not text.strip() and part.blank_lines < MAX_BLANK_LINES:
+            part.blank_lines += 1  # it stopped at the newline it began with: next time, it begins after it
         answer, dropped = self._check(part, opening + text, cut_off=generation.finish_reason == "length")
         return answer, dropped, ended
 
@@ -215,9 +222,9 @@ class Composer:
         guides = part.spec.guides
         if not guides:
             return ""
-        written = [set(content_words(item)) for item in part.items]
+        written = [set(self._words(item)) for item in part.items]
         for phrase in self.phrases:
-            words = set(content_words(phrase))
+            words = set(self._words(phrase))
             if phrase in part.guided or any(words <= item for item in written):
                 continue
             guide = guides[len(part.guided) % len(guides)]
@@ -230,7 +237,7 @@ class Composer:
         spec = part.spec
         answer = heading_line(spec)
         if spec.kind == "sentence":
-            return self.prompt_for(spec) + answer + opening
+            return self.prompt_for(spec) + answer + "\n" * part.blank_lines + opening
         listed = "".join(_line(part, i, item) for i, item in enumerate(part.items))
         number = f"{len(part.items) + 1}."  # the model writes the rest
         return self.prompt_for(spec) + answer + listed + (f"{number} {opening}" if opening else number)
@@ -247,6 +254,8 @@ class Composer:
                 return None, [self._drop(spec, text, "cut off")]
         if spec.kind == "sentence":
             sentences = sentences[:1]
+            if not _SENTENCE_END.search(sentences[0]):  # a heading or a list, not the sentence asked for
+                return None, [self._drop(spec, sentences[0], "not a sentence")]
         if spec.ends_with:
             sentences = _up_to_ending(sentences, spec.ends_with)
             if not sentences:
@@ -257,7 +266,7 @@ class Composer:
         item = " ".join(kept)
         if len(item.split()) < MIN_WORDS:
             return None, [*dropped, self._drop(spec, item, "too short")]
-        if len(set(content_words(item))) < MIN_CONTENT_WORDS:
+        if len(set(self._words(item))) < MIN_CONTENT_WORDS:
             return None, [*dropped, self._drop(spec, item, "says nothing about this paper")]
         if self._repeats(item, part):
             return None, [*dropped, self._drop(spec, item, REPEATS)]
@@ -274,13 +283,16 @@ class Composer:
                 dropped.append(self._drop(spec, sentence, "unsupported", round(score, 2)))
         return kept, dropped
 
-    @staticmethod
-    def _repeats(item: str, part: _Part) -> bool:
+    def _words(self, text: str) -> list[str]:
+        """Content words in the answer's language (the support index's)."""
+        return content_words(text, self.support.language)
+
+    def _repeats(self, item: str, part: _Part) -> bool:
         """Whether `item` repeats an item of its own part (a question may well ask about an insight)."""
-        words = set(content_words(item))
+        words = set(self._words(item))
         if not words:
             return False
-        earlier = (set(content_words(other)) for other in part.items)
+        earlier = (set(self._words(other)) for other in part.items)
         return any(
             len(words & seen) / min(len(words), len(seen)) >= REPEAT_OVERLAP for seen in earlier if seen
         )

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import Stemmer  # type: ignore[import-not-found]
@@ -52,7 +52,12 @@ COPY_THRESHOLD = 0.9
 
 # Tokens: numbers (thousands commas dropped, decimals kept), else runs of letters and digits, an apostrophe
 # inside a word kept ("don't", "model's") so that stop words and the stemmer see whole words.
-_TOKEN = re.compile(r"(?P<number>\d+(?:,\d{3})*(?:\.\d+)?)(?![^\W_])|(?P<word>[^\W_]+(?:'[^\W_]+)*)")
+# Chinese, Japanese and Korean script is written without spaces: each of its characters is a token.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TOKEN = re.compile(
+    rf"(?P<number>\d+(?:,\d{{3}})*(?:\.\d+)?)(?![^\W_])|(?P<cjk>[{_CJK}])|(?P<word>[^\W_{_CJK}]+(?:'[^\W_{_CJK}]+)*)"
+)
+_DECIMAL_COMMA = re.compile(r"(\d),(\d{1,2})(?!\d)")
 _CITATION_MARK = re.compile(r"\[\s*\d+(?:\s*[,;–—-]\s*\d+)*\s*\]")
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -92,6 +97,9 @@ def content_words(text: str, language: str = "english") -> list[str]:
         if match.group("number"):
             words.append(match.group("number").replace(",", ""))
             continue
+        if match.group("cjk"):
+            words.append(match.group("cjk"))
+            continue
         word = match.group("word").casefold()
         if word not in stop and (len(word) > 1 or word.isdigit()):
             words.append(word)
@@ -99,6 +107,31 @@ def content_words(text: str, language: str = "english") -> list[str]:
         return words
     stems: list[str] = stem.stemWords(words)  # Snowball leaves numbers as they are
     return stems
+
+
+def anchor_words(text: str) -> list[str]:
+    """The words of `text` that read the same in any language, lower-cased: numbers, words with a digit
+    ("GPT-4" gives "4") and names with a capital after their first letter ("ImageNet", "LHC"). A decimal
+    comma is read as a point ("93,5" is "93.5")."""
+    return [word for word, raw in _normalised(text) if _is_anchor(raw)]
+
+
+def _all_words(text: str) -> list[str]:
+    """Every token of `text`, normalised as `anchor_words` are: what they are looked up in."""
+    return [word for word, _raw in _normalised(text)]
+
+
+def _normalised(text: str) -> list[tuple[str, str]]:
+    """(normalised, as written) for each token: numbers without thousands commas, words lower-cased."""
+    flat = _DECIMAL_COMMA.sub(r"\1.\2", _LATEX_COMMAND.sub(" ", _CITATION_MARK.sub(" ", text)))
+    return [
+        (m.group(0).replace(",", "") if m.group("number") else m.group(0).casefold(), m.group(0))
+        for m in _TOKEN.finditer(flat)
+    ]
+
+
+def _is_anchor(token: str) -> bool:
+    return any(c.isdigit() for c in token) or any(c.isupper() for c in token[1:])
 
 
 def _language_name(language: str) -> str:
@@ -214,10 +247,28 @@ def _markdown_blocks(markdown: str, headings: bool) -> list[str]:
 class SupportIndex:
     """The passages the model was given, indexed once for `support` and `copied` checks."""
 
-    def __init__(self, passages: str | Sequence[str], language: str = "english") -> None:
+    def __init__(
+        self,
+        passages: str | Sequence[str],
+        language: str = "english",
+        *,
+        answer_language: str | None = None,
+        in_passage_language: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`language` is the passages' (a name or an ISO code). Where the answer is asked in another one,
+        `answer_language` names it and `in_passage_language` tells, sentence by sentence, whether the model
+        wrote in the passages' language all the same: the other sentences can only be checked by their
+        `anchor_words` (language.py)."""
         texts = [passages] if isinstance(passages, str) else list(passages)
         self.language = language
+        self.answer_language = answer_language or language
+        self._in_passage_language = in_passage_language if answer_language else None
         self._vocabulary = frozenset(w for text in texts for w in content_words(text, language))
+        self._tokens = (
+            frozenset(w for text in texts for w in _all_words(text))
+            if self._in_passage_language
+            else frozenset()
+        )
         self._sentences = [_words(s) for text in texts for s in plain_sentences(text)]
         self._sentences = [words for words in self._sentences if words]
         self._postings: dict[str, list[int]] = {}
@@ -230,18 +281,28 @@ class SupportIndex:
 
         A sentence without content words ("It is.") has nothing to check and scores 1.0; callers that
         count supported sentences should skip those (`content_words(sentence)` is empty)."""
-        words = content_words(sentence, self.language)
+        words, known = self._checked(sentence)
         if not words:
             return 1.0
-        return sum(w in self._vocabulary for w in words) / len(words)
+        return sum(w in known for w in words) / len(words)
 
     def is_supported(self, sentence: str, threshold: float = SUPPORT_THRESHOLD) -> bool:
         return self.support(sentence) >= threshold
 
     def missing(self, sentence: str) -> list[str]:
         """The sentence's content words (stems) that the passages never use, once each, in order."""
-        words = content_words(sentence, self.language)
-        return list(dict.fromkeys(w for w in words if w not in self._vocabulary))
+        words, known = self._checked(sentence)
+        return list(dict.fromkeys(w for w in words if w not in known))
+
+    def translated(self, sentence: str) -> bool:
+        """Whether `sentence` is in another language than the passages (so only its anchors are checked)."""
+        return self._in_passage_language is not None and not self._in_passage_language(sentence)
+
+    def _checked(self, sentence: str) -> tuple[list[str], frozenset[str]]:
+        """The sentence's words to look for, and where to look."""
+        if self.translated(sentence):
+            return anchor_words(sentence), self._tokens
+        return content_words(sentence, self.language), self._vocabulary
 
     def copied(self, sentence: str, threshold: float = COPY_THRESHOLD) -> bool:
         """True when `threshold` of the sentence's words appear, in order, in one sentence of the passages.

@@ -129,6 +129,9 @@ class SummaryResult(BaseModel):
     """"parts": written part by part, with forced headings and checked counts; "free": one answer."""
     parts: list[PartResult] = Field(default_factory=list)
     dropped_sentences: list[DroppedSentence] = Field(default_factory=list)
+    support_check: str | None = None
+    """What each sentence was checked against the paper by ("content words, in English"); none for a free
+    answer, which is not checked sentence by sentence."""
     finish_reason: FinishReason = "stop"
     """"length": the answer stopped at the length limit (max_new_tokens)."""
     cached: bool = False

@@ -21,6 +21,7 @@ from arxivgpt.summary.faithfulness import SupportIndex
 from arxivgpt.summary.fitting import MAP_NEW_TOKENS, Fitting, describe_strategy
 from arxivgpt.summary.grounding import ground
 from arxivgpt.summary.keyphrases import key_phrases
+from arxivgpt.summary.language import support_language
 from arxivgpt.summary.models import (
     NumberedReference,
     PaperInfo,
@@ -61,6 +62,7 @@ class SummaryJob:
         self.parts: list[PartSpec] | None = None
         self._listed: list[NumberedReference] = []
         """The entries the references part lists (a structured summary only)."""
+        self._support_check: str | None = None
         self.key = ""
 
     @property
@@ -144,10 +146,17 @@ class SummaryJob:
             cited.extend(entries)
             return items, available
 
+        checked = support_language(self.language, *passages)
+        self._support_check = checked.description
         composer = Composer(
             self.engine,
             lambda spec: prompts_by_part[spec.number],
-            SupportIndex(passages),
+            SupportIndex(
+                passages,
+                checked.paper,
+                answer_language=checked.answer,
+                in_passage_language=checked.in_paper_language,
+            ),
             answer_tokens=self.options.max_new_tokens,
             references=references,
             emit=flight.emit,
@@ -214,6 +223,7 @@ class SummaryJob:
             structure="parts" if self.structured else "free",
             parts=composed.parts,
             dropped_sentences=composed.dropped,
+            support_check=self._support_check if self.structured else None,
             finish_reason="length" if composed.finish_reason == "length" else "stop",
         )
 
