@@ -89,6 +89,16 @@ def test_across_languages_only_names_and_numbers_are_checked() -> None:
     assert not SupportIndex(passages, "en").translated("GPT-4 erreicht 93,5 Prozent.")
 
 
+def test_an_answer_in_the_papers_own_language_never_asks_which_language_a_sentence_is_in() -> None:
+    def never(sentence: str) -> bool:
+        raise AssertionError(f"asked about {sentence!r}")
+
+    index = SupportIndex(
+        ["GPT-4 reaches 93.5 percent."], "en", answer_language="en", in_passage_language=never
+    )
+    assert index.support("GPT-4 reaches 93.5 percent.") == 1.0 and not index.translated("GPT-4 reaches")
+
+
 PASSAGES = [
     "We finetune language models on insecure code. The finetuned models describe their behavior.",
     "Accuracy reached 93.5 percent on 1,200 held-out questions, as shown in Table 2.",

@@ -262,7 +262,7 @@ class SupportIndex:
         texts = [passages] if isinstance(passages, str) else list(passages)
         self.language = language
         self.answer_language = answer_language or language
-        self._in_passage_language = in_passage_language if answer_language else None
+        self._in_passage_language = in_passage_language if self.answer_language != language else None
         self._vocabulary = frozenset(w for text in texts for w in content_words(text, language))
         self._tokens = (
             frozenset(w for text in texts for w in _all_words(text))
