@@ -288,3 +288,15 @@ def test_a_summary_that_is_not_a_sentence_is_asked_again() -> None:
     assert [(d.text, d.reason) for d in composed.dropped] == [
         ("In this paper, we train residual networks", "not a sentence")
     ]
+
+
+def test_items_are_read_in_the_answers_language_not_the_papers() -> None:
+    german = SupportIndex(PAPER, "en", answer_language="de", in_passage_language=lambda sentence: False)
+    engine = FakeEngine(respond=lambda prompt: " Das ist es, was sie sind.")  # German stop words only
+    composer = Composer(
+        engine, lambda spec: f"{PREFIX} write\n", german, answer_tokens=500,
+        references=lambda spec: ([], 0), emit=lambda piece: None, should_stop=lambda: False,
+    )  # fmt: skip
+    composed = composer.write([INSIGHTS])
+    assert composed.parts[0].items == []
+    assert {d.reason for d in composed.dropped} == {"says nothing about this paper"}

@@ -284,8 +284,8 @@ class Composer:
         return kept, dropped
 
     def _words(self, text: str) -> list[str]:
-        """Content words in the answer's language (the support index's)."""
-        return content_words(text, self.support.language)
+        """Content words in the answer's language (the support index's `answer_language`)."""
+        return content_words(text, self.support.answer_language)
 
     def _repeats(self, item: str, part: _Part) -> bool:
         """Whether `item` repeats an item of its own part (a question may well ask about an insight)."""
