@@ -91,7 +91,7 @@ def content_words(text: str, language: str = "english") -> list[str]:
     Numbers are content words ("1,000" is "1000"); numeric citation marks such as "[3]" or "[4, 27]",
     LaTeX commands, math symbols and punctuation are not, nor single letters (variables, initials)."""
     stem, stop = _analyzer(_language_name(language))
-    flat = _LATEX_COMMAND.sub(" ", _CITATION_MARK.sub(" ", text)).replace("’", "'")
+    flat = _without_marks(text).replace("’", "'")
     words: list[str] = []
     for match in _TOKEN.finditer(flat):
         if match.group("number"):
@@ -123,11 +123,16 @@ def _all_words(text: str) -> list[str]:
 
 def _normalised(text: str) -> list[tuple[str, str]]:
     """(normalised, as written) for each token: numbers without thousands commas, words lower-cased."""
-    flat = _DECIMAL_COMMA.sub(r"\1.\2", _LATEX_COMMAND.sub(" ", _CITATION_MARK.sub(" ", text)))
+    flat = _DECIMAL_COMMA.sub(r"\1.\2", _without_marks(text))
     return [
         (m.group(0).replace(",", "") if m.group("number") else m.group(0).casefold(), m.group(0))
         for m in _TOKEN.finditer(flat)
     ]
+
+
+def _without_marks(text: str) -> str:
+    """`text` without citation marks ("[3]", "[4, 27]") and LaTeX commands, which are no one's words."""
+    return _LATEX_COMMAND.sub(" ", _CITATION_MARK.sub(" ", text))
 
 
 def _is_anchor(token: str) -> bool:
