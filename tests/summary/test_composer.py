@@ -24,17 +24,21 @@ QUESTIONS = PartSpec(3, "Questions", "list", "questions.", 2, 3, ends_with="?")
 REFERENCES = PartSpec(4, "References", "references", "", 2, 2)
 PREFIX = "USER: the paper ... ASSISTANT:"
 
-Script = dict[tuple[str, int], list[str]]
-"""(heading, item number) -> the replies to give in turn (the last one repeats)."""
+Script = dict[tuple[str, int | str], list[str]]
+"""(heading, item number) -> the replies to give in turn (the last one repeats); a guided re-ask is keyed
+by (heading, its opening) where the script has that key."""
 
 
 def scripted(script: Script) -> Callable[[str], str]:
-    asked: dict[tuple[str, int], int] = {}
+    asked: dict[tuple[str, int | str], int] = {}
 
     def respond(prompt: str) -> str:
         heading = re.findall(r"^## (.+)$", prompt, re.M)[-1]
         numbers = re.findall(r"^(\d+)\.", prompt, re.M)
-        key = (heading, int(numbers[-1]) if numbers else 1)
+        opening = re.search(r"^\d+\. (.+)\Z", prompt, re.M)
+        key: tuple[str, int | str] = (heading, int(numbers[-1]) if numbers else 1)
+        if opening and (heading, opening.group(1)) in script:
+            key = (heading, opening.group(1))
         replies = script.get(key, [""])
         turn = asked.get(key, 0)
         asked[key] = turn + 1
@@ -54,6 +58,7 @@ def compose(
         2,
     ),
     phrases: tuple[str, ...] = (),
+    subject: str = "",
 ) -> tuple[Composed, FakeEngine, list[str | Progress]]:
     engine = FakeEngine(respond=scripted(script))
     emitted: list[str | Progress] = []
@@ -70,6 +75,7 @@ def compose(
         emit=emitted.append,
         should_stop=should_stop,
         phrases=phrases,
+        subject=subject,
     )
     return composer.write(specs), engine, emitted
 
@@ -149,6 +155,28 @@ def test_a_failed_item_is_asked_again_sampled_and_reported(first: str, reason: s
     assert engine.options[2].seed is not None
 
 
+# (second item, whether it repeats the first); the title names the subject
+TITLE = "Very Deep Residual Networks with Shortcut Connections on ImageNet"
+FIRST = " Deep residual networks with shortcut connections on ImageNet ease training."
+SUBJECT_REPEATS = [
+    # the subject and something new (without the title left out, 6 of 8 words shared would repeat)
+    (" Deep residual networks with shortcut connections on ImageNet reach a lower error.", False),
+    (" Deep residual networks with shortcut connections on ImageNet ease the training.", True),  # the same
+    (" Deep residual networks on ImageNet.", True),  # only the subject: compared on all its words
+]
+
+
+@pytest.mark.parametrize(("second", "repeats"), SUBJECT_REPEATS)
+def test_naming_the_papers_subject_is_not_repeating(second: str, repeats: bool) -> None:
+    script = {("Key insights", 1): [FIRST], ("Key insights", 2): [second, ""]}
+    composed, _, _ = compose(script, [INSIGHTS], subject=TITLE)
+    assert (len(composed.parts[0].items) == 1) == repeats
+    assert any(d.reason == "repeats an earlier item" for d in composed.dropped) == repeats
+    if not repeats:  # the same two items without a subject are a repeat
+        composed, _, _ = compose(script, [INSIGHTS])
+        assert len(composed.parts[0].items) == 1
+
+
 GUIDED = PartSpec(
     3, "Questions", "list", "questions.", 2, 3, ends_with="?", guides=("How do the authors use {phrase}",)
 )
@@ -172,17 +200,25 @@ def test_a_re_ask_opens_the_item_around_a_key_phrase_and_is_greedy() -> None:
     assert engine.options[1].temperature == 0.0
 
 
-def test_a_re_ask_skips_phrases_an_item_already_covers_and_samples_when_none_is_left() -> None:
-    script = {
+def test_a_re_ask_takes_a_phrase_no_item_covers_first_then_a_covered_one_then_samples() -> None:
+    script: Script = {
         ("Questions", 1): [" Why do shortcut connections add no parameters?"],
-        ("Questions", 2): [" Quantum blockchains for marketing?", " reach a lower error?", " Nonsense?"],
-        ("Questions", 3): [" Graph databases?", " Carbon emissions?"],
+        ("Questions", 2): [" Quantum blockchains for marketing?"],
+        ("Questions", "How do the authors use residual networks"): [" reach a lower error?"],
+        ("Questions", 3): [" Graph databases?"],
+        ("Questions", "How do the authors use shortcut connections"): [" Carbon emissions?"],
     }
     composed, engine, _ = compose(script, [GUIDED], phrases=PHRASES)
     assert composed.parts[0].items[1] == "How do the authors use residual networks reach a lower error?"
-    third = [i for i, prompt in enumerate(engine.prompts) if "\n3." in prompt]
-    assert len(third) > 1 and all(engine.prompts[i].endswith("\n3.") for i in third)  # no phrase left
-    assert all(engine.options[i].temperature > 0 for i in third[1:])  # so its re-asks are sampled
+    guided = [prompt for prompt in engine.prompts if re.search(r"^1\. \S.*\Z", prompt, re.M)]
+    assert [prompt.rsplit("\n", 1)[1] for prompt in guided] == [
+        "1. How do the authors use residual networks",  # item 2: the phrase item 1 does not cover
+        "1. How do the authors use shortcut connections",  # item 3: both covered, the one not yet used
+    ]
+    assert all("add no parameters" not in prompt for prompt in guided)  # earlier items are not shown
+    after = engine.prompts[engine.prompts.index(guided[1]) + 1 :]
+    assert after and all(prompt.endswith("\n3.") for prompt in after)  # no phrase left: sampled
+    assert all(options.temperature > 0 for options in engine.options[-len(after) :])
 
 
 def test_a_question_must_end_with_a_question_mark() -> None:
@@ -279,6 +315,35 @@ def test_a_summary_that_begins_with_a_blank_line_is_asked_again_after_it() -> No
     assert composed.parts[0].items == ["We train residual networks on ImageNet."]
     assert engine.prompts[0].endswith("## Summary\n") and engine.prompts[1].endswith("## Summary\n\n")
     assert composed.markdown == "## Summary\nWe train residual networks on ImageNet.\n"
+
+
+def test_the_summary_request_ends_as_soon_as_a_second_sentence_begins() -> None:
+    script = {
+        ("Summary", 1): [
+            " train residual networks on ImageNet. Deeper residual networks reach a lower error."
+        ]
+    }
+    composed, engine, _ = compose(script, [SUMMARY])
+    assert composed.parts[0].items == ["In this paper, we train residual networks on ImageNet."]
+    generation = engine.generations[0]
+    assert generation.finish_reason == "cancelled"
+    assert (
+        generation.usage.completion_tokens == 6
+    )  # the sentence's five words and the one that began the next
+    assert composed.usage.completion_tokens == 6
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        " train residual networks, e.g. ResNet-152 on ImageNet, with shortcut connections.",
+        " train residual networks with 152 layers (Fig. 2) on ImageNet.",
+    ],
+)
+def test_an_abbreviation_does_not_end_the_summary_request(reply: str) -> None:
+    composed, engine, _ = compose({("Summary", 1): [reply]}, [SUMMARY])
+    assert engine.generations[0].finish_reason == "stop"
+    assert composed.parts[0].items == ["In this paper, we" + reply]
 
 
 def test_a_summary_that_is_not_a_sentence_is_asked_again() -> None:

@@ -67,8 +67,17 @@ SURFACES: list[tuple[str, str, str, str | None]] = [
     ("Hartree Equation", "The Hartree Equation", "the critical Hartree equation holds", "Hartree equation"),
     ("based cooperation", "", "We study coding-based cooperation in networks.", None),  # half a word
     ("provide an exact", "", "We provide an exact solution.", None),  # a stop word inside
+    ("phys. Chem", "", "See J. phys. Chem for it.", None),  # an abbreviation
+    ("unital C^*-algebras", "", "We study unital C^*-algebras here.", None),  # TeX
     ("requiring in-context", "", "It works without requiring in-context examples.", None),  # a verb
     ("training data", "", "We filter the training data twice.", "training data"),  # "-ing" as a noun
+    ("finetune LLMs", "", "We finetune LLMs on code. Then we finetune LLMs again.", None),  # a verb first
+    (
+        "model merging",
+        "",
+        "We can model merging as a vote. The model merging step is cheap.",
+        "model merging",
+    ),  # a verb after "can", a noun after "the"
     ("quantum gravity", "", "Nothing about it here.", None),  # not in the paper
 ]
 

@@ -29,7 +29,7 @@ def test_the_default_template_declares_the_five_parts_with_their_counts() -> Non
         ("References", "references", 5, 5, ""),
     ]
     assert specs[0].start == "In this paper, we"
-    assert [len(s.guides) for s in specs] == [1, 0, 2, 2, 0]
+    assert [len(s.guides) for s in specs] == [1, 2, 2, 2, 0]
     german = read_parts(prompts.exported(template, {**variables, "language": "Deutsch"}, "parts"))
     assert german is not None and german[0].start == ""  # no English words forced into another language
     assert not any(spec.guides for spec in german)

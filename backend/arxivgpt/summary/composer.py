@@ -1,14 +1,16 @@
 """A summary written part by part: forced headings, one item per request, counts and faithfulness checked.
 
 For each part the prompt is the template rendered with `part` set, in the model's format, followed by the
-part's heading and the items accepted so far; the model writes the next item and stops at the line's end.
+part's heading and the items accepted so far; the model writes the next item and stops at the line's end
+(a one-sentence part as soon as a second sentence begins).
 Every prompt starts with the same paper, so the local engine's prefix cache (and an OpenAI-compatible
 server's) computes it once. Each item is checked: it must be whole, end as its part asks ("?"), not repeat
 an earlier item, and each of its sentences must be supported by the text the model was given (content words,
 faithfulness.py). An item that fails is asked again: opened for the model around one of the paper's key
-phrases where its part has `guides` (keyphrases.py), else sampled; its failed sentences are dropped and
-reported. The references part is not written by the model at all: it is the paper's own bibliography,
-ranked by how often the paper cites each entry, each with the sentence that cites it (bibliography.py).
+phrases where its part has `guides` (keyphrases.py), as the list's first item so that the model cannot copy
+the earlier items' wording, else sampled; its failed sentences are dropped and reported. The references
+part is not written by the model at all: it is the paper's own bibliography, ranked by how often the paper
+cites each entry, each with the sentence that cites it (bibliography.py).
 Only accepted text is streamed, so what a reader sees while it streams is what the summary keeps.
 """
 
@@ -39,7 +41,7 @@ GENERATION_FACTOR = 3
 so a model that keeps failing the checks costs a bounded time, about that of a few free answers."""
 REPEAT_OVERLAP = 0.75
 """An item repeats an earlier one when this share of the shorter one's content words is in both (a rewording
-that adds or swaps a word or two still repeats)."""
+that adds or swaps a word or two still repeats); the title's words are left out of the count."""
 MAX_BLANK_LINES = 2
 """A model that answers a heading with a blank line first (which the one-line stop ends at once) is asked
 again with that many blank lines kept, at most."""
@@ -115,12 +117,14 @@ class Composer:
         should_stop: Callable[[], bool],
         temperature: float = 0.0,
         phrases: Sequence[str] = (),
+        subject: str = "",
     ) -> None:
         self.engine, self.prompt_for, self.support = engine, prompt_for, support
         self.answer_tokens = answer_tokens
         self.references, self.emit, self.should_stop = references, emit, should_stop
         self.temperature = temperature
         self.phrases = list(phrases)
+        self._subject = frozenset(content_words(subject, support.answer_language))
         self.usage = Usage()
         self.dropped: list[DroppedSentence] = []
         self.finish_reason = "stop"
@@ -199,9 +203,9 @@ class Composer:
         generation = self.engine.generate(prompt, options)
         text = ""
         for piece in generation:
-            if self.should_stop():
-                generation.cancel()
             text += piece
+            if self.should_stop() or (spec.kind == "sentence" and _next_sentence_begun(opening + text)):
+                generation.cancel()  # only the first sentence is kept: what follows it is not worth the wait
         if self.should_stop():
             raise Stopped(self.usage.completion_tokens + generation.usage.completion_tokens)
         self.usage.requests += 1
@@ -217,15 +221,16 @@ class Composer:
 
     def _guide(self, part: _Part) -> str:
         """The opening for a re-asked item (or summary sentence, in place of its `start`): the part's next
-        guide around a key phrase that neither an earlier re-ask of this part nor one of its items used;
+        guide around a key phrase no earlier re-ask of this part used, one that no item covers first;
         "" when there is none (the re-ask samples)."""
         guides = part.spec.guides
         if not guides:
             return ""
         written = [set(self._words(item)) for item in part.items]
-        for phrase in self.phrases:
-            words = set(self._words(phrase))
-            if phrase in part.guided or any(words <= item for item in written):
+        fresh = [p for p in self.phrases if not any(set(self._words(p)) <= item for item in written)]
+        covered = [p for p in self.phrases if p not in fresh]
+        for phrase in fresh + covered:  # a phrase an item covers comes last: a short abstract has few
+            if phrase in part.guided:
                 continue
             guide = guides[len(part.guided) % len(guides)]
             part.guided.append(phrase)
@@ -238,9 +243,12 @@ class Composer:
         answer = heading_line(spec)
         if spec.kind == "sentence":
             return self.prompt_for(spec) + answer + "\n" * part.blank_lines + opening
+        if opening:  # a guided re-ask, as the list's first item: a small model copies the wording of items
+            return self.prompt_for(spec) + answer + f"1. {opening}"  # it can see, so they stay out of sight
         listed = "".join(_line(part, i, item) for i, item in enumerate(part.items))
-        number = f"{len(part.items) + 1}."  # the model writes the rest
-        return self.prompt_for(spec) + answer + listed + (f"{number} {opening}" if opening else number)
+        return (
+            self.prompt_for(spec) + answer + listed + f"{len(part.items) + 1}."
+        )  # the model writes the rest
 
     def _check(self, part: _Part, raw: str, *, cut_off: bool) -> tuple[str | None, list[DroppedSentence]]:
         spec = part.spec
@@ -288,14 +296,20 @@ class Composer:
         return content_words(text, self.support.answer_language)
 
     def _repeats(self, item: str, part: _Part) -> bool:
-        """Whether `item` repeats an item of its own part (a question may well ask about an insight)."""
+        """Whether `item` repeats an item of its own part (a question may well ask about an insight).
+
+        Naming the paper's subject (its title's words) is not repeating: on a short abstract every item
+        does. Items are compared on their other words, or on all of them where one has no other words."""
         words = set(self._words(item))
-        if not words:
-            return False
-        earlier = (set(self._words(other)) for other in part.items)
-        return any(
-            len(words & seen) / min(len(words), len(seen)) >= REPEAT_OVERLAP for seen in earlier if seen
-        )
+        for other in part.items:
+            seen = set(self._words(other))
+            if words - self._subject and seen - self._subject:
+                mine, theirs = words - self._subject, seen - self._subject
+            else:
+                mine, theirs = words, seen
+            if mine and theirs and len(mine & theirs) / min(len(mine), len(theirs)) >= REPEAT_OVERLAP:
+                return True
+        return False
 
     @staticmethod
     def _drop(spec: PartSpec, text: str, reason: str, support: float | None = None) -> DroppedSentence:
@@ -314,6 +328,11 @@ def _line(part: _Part, index: int, item: str) -> str:
 def _clean(raw: str) -> str:
     """An answer without its list mark, heading marks or bold."""
     return _EMPHASIS.sub("", _LEADING_MARK.sub("", raw.strip())).strip()
+
+
+def _next_sentence_begun(text: str) -> bool:
+    """Whether a second sentence has begun after the first one ended (the answer's first line only)."""
+    return len(split_sentences(text.lstrip("\n").split("\n", 1)[0])) > 1
 
 
 def _up_to_ending(sentences: list[str], ending: str) -> list[str]:

@@ -32,6 +32,14 @@ _EXTRACTOR_WORDS = 3
 _NOISE = frozenset({"figure", "fig", "table", "section", "appendix", "equation", "eq", "et", "al"})
 _NOUN_BEFORE = frozenset({"the", "a", "an", "our", "their", "its", "this", "these", "such", "of"})
 """Words after which an "-ing" form is a noun ("the training data", not "requiring in-context")."""
+_NOUN_CONTEXT = _NOUN_BEFORE | {"in", "on", "for", "with", "by", "from", "to", "that", "which", "any"}
+_VERB_BEFORE = frozenset(
+    {"we", "they", "i", "you", "can", "could", "may", "might", "will", "would", "should", "must", "also"}
+)
+"""Words after which a phrase's first word is a verb ("we finetune LLMs"), unless it is also used as a noun
+elsewhere ("in finetune LLMs" is no place to open a question)."""
+_PLAIN_WORD = re.compile(r"[\w'+-]+")
+"""A word a re-ask can be opened with: no abbreviation's full stop ("phys. Chem"), no TeX ("C^*-algebras")."""
 _BEFORE = re.compile(r"(?:(\w+)[ \t]*|[.!?:;#\n][ \t]*|^)$")
 """The word right before a match, or a sentence's, heading's or text's start (group 1 unset)."""
 
@@ -75,15 +83,20 @@ def _surface(phrase: str, title: str, texts: Sequence[str]) -> str | None:
     """The phrase as the paper's running text writes it ("Bethe lattice", not the title's "Bethe Lattice",
     nor "Optical properties" from the start of a sentence); None when it is not a phrase a re-ask can be
     opened with: only ever part of a hyphenated word ("based cooperation" of "coding-based cooperation"), a
-    stop word inside ("provide an exact"), or a verb's "-ing" form first ("requiring in-context")."""
+    stop word inside ("provide an exact"), an abbreviation or TeX in it ("phys. Chem"), a verb's "-ing"
+    form first ("requiring in-context"), or a verb first ("finetune LLMs", after "we" or "can" and never
+    after "the", "of" or "on")."""
     words = phrase.split()
-    if any(not content_words(word) for word in words[1:-1]):
+    if any(not content_words(word) for word in words[1:-1]) or not all(map(_PLAIN_WORD.fullmatch, words)):
         return None
     found = _occurrences(phrase, texts)
     if not found:
         in_title = _occurrences(phrase, [title])
         return " ".join(_word_case(w, texts) for w in in_title[0].form.split()) if in_title else None
     if words[0].casefold().endswith("ing") and not any(o.before in _NOUN_BEFORE for o in found):
+        return None
+    befores = {o.before for o in found}
+    if befores & _VERB_BEFORE and not befores & _NOUN_CONTEXT:
         return None
     mid = [o.form for o in found if o.before]
     if mid:

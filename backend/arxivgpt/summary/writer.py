@@ -163,6 +163,7 @@ class SummaryJob:
             should_stop=flight.cancelled.is_set,
             temperature=self.options.temperature,
             phrases=key_phrases(self.paper.title, self.paper.abstract, body) if _guided(specs) else (),
+            subject=self.paper.title,
         )
         composed = composer.write(specs)
         self._listed = cited
