@@ -61,10 +61,11 @@ def model_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def smollm2(model_data_dir: Path) -> TransformersEngine:
-    """The real offline model (SmolLM2-135M-Instruct), loaded once per test run."""
+    """The real offline model (SmolLM2-135M-Instruct), loaded once per test run, in fp32: the reference path
+    gives the same text on every CPU (the bf16 fast path is compared with it in tests/engine)."""
     from arxivgpt.engine.hardware import detect
     from arxivgpt.engine.loading import choose, load
 
     settings = Settings(model="smollm2-135m", data_dir=model_data_dir)
-    engine: TransformersEngine = load(choose("smollm2-135m", "auto", "cpu", detect(), settings), settings)
+    engine: TransformersEngine = load(choose("smollm2-135m", "fp32", "cpu", detect(), settings), settings)
     return engine

@@ -68,6 +68,33 @@ def test_choices(
     assert (choice.source, choice.precision) == expected
 
 
+AMX_CPU = Hardware(None, 0, False, 64 * GIB, bitsandbytes=False, cpu_bf16="AMX")
+AVX512_BF16_CPU = Hardware(None, 0, False, 64 * GIB, bitsandbytes=False, cpu_bf16="AVX-512-BF16")
+PLAIN_CPU = Hardware(None, 0, False, 64 * GIB, bitsandbytes=False)
+
+
+@pytest.mark.parametrize(
+    ("model", "precision", "hardware", "chosen", "name"),
+    [
+        ("smollm2-135m", "auto", AMX_CPU, "bf16", "smollm2-135m (cpu, bf16 on AMX)"),
+        ("smollm2-135m", "auto", AVX512_BF16_CPU, "bf16", "smollm2-135m (cpu, bf16 on AVX-512-BF16)"),
+        ("smollm2-135m", "auto", PLAIN_CPU, "fp32", "smollm2-135m (cpu, fp32, no bf16 on this CPU)"),
+        ("smollm2-135m", "fp32", AMX_CPU, "fp32", "smollm2-135m (cpu, fp32)"),  # the reference path
+        ("smollm2-135m", "bf16", PLAIN_CPU, "bf16", "smollm2-135m (cpu, bf16, emulated)"),
+        ("some-org/some-model", "auto", AMX_CPU, "bf16", "some-org/some-model (cpu, bf16 on AMX)"),
+    ],
+)
+def test_the_cpu_computes_in_bf16_by_default_where_it_has_the_instructions_for_it(
+    settings: Settings, model: str, precision: str, hardware: Hardware, chosen: str, name: str
+) -> None:
+    choice = choose(model, precision, "cpu", hardware, settings)
+    assert (choice.precision, choice.name) == (chosen, name)
+
+
+def test_a_gpu_choice_says_only_its_precision(settings: Settings) -> None:
+    assert choose("vicuna-7b", "auto", "cuda", H100, settings).name == "vicuna-7b (cuda, int8)"
+
+
 @pytest.mark.parametrize(
     ("model", "precision", "device", "hardware", "error", "message"),
     [

@@ -88,6 +88,22 @@ def test_a_prompt_sharing_the_last_ones_beginning_reuses_its_cache_and_gives_the
     assert text == expected  # the cache changes the cost, not the answer
 
 
+def test_every_request_writes_into_the_one_cache_allocated_for_the_whole_context(
+    smollm2: TransformersEngine,
+) -> None:
+    owned = smollm2.prefix_cache.owned
+    assert owned is not None
+    smollm2.prefix_cache.clear()
+    smollm2.generate(smollm2.format_prompt(QUESTION), GREEDY).text()
+    pointer, allocated = owned.layers[0].keys.data_ptr(), owned.allocated_bytes
+    smollm2.generate(smollm2.format_prompt("Name one prime number."), GREEDY).text()  # shares no prefix
+    assert owned.layers[0].keys.data_ptr() == pointer and owned.allocated_bytes == allocated
+    config = smollm2.model.config
+    head_dim = config.hidden_size // config.num_attention_heads
+    per_layer = 2 * config.num_key_value_heads * smollm2.context_length * head_dim * 4  # keys, values; fp32
+    assert allocated == config.num_hidden_layers * per_layer
+
+
 def test_max_new_tokens_ends_with_length(smollm2: TransformersEngine) -> None:
     generation = smollm2.generate(smollm2.format_prompt(QUESTION), GenerationOptions(max_new_tokens=5))
     generation.text()

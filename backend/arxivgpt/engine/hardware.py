@@ -20,6 +20,9 @@ class Hardware:
     mps: bool
     ram_available_bytes: int
     bitsandbytes: bool
+    cpu_bf16: str | None = None
+    """The CPU's bfloat16 matrix instructions ("AMX", "AVX-512-BF16"), or None: without them bf16 on the CPU
+    is emulated, and measured 4.5x slower than fp32 (benchmarks/README.md)."""
 
     @property
     def cuda(self) -> bool:
@@ -34,7 +37,8 @@ class Hardware:
         )
         if self.mps:
             parts.append("Apple MPS")
-        parts.append(f"CPU ({self.ram_available_bytes / GIB:.1f} GiB RAM available)")
+        bf16 = f"bf16 on {self.cpu_bf16}" if self.cpu_bf16 else "no AMX or AVX-512-BF16"
+        parts.append(f"CPU ({bf16}, {self.ram_available_bytes / GIB:.1f} GiB RAM available)")
         return ", ".join(parts)
 
 
@@ -47,8 +51,37 @@ def detect() -> Hardware:
         cuda_free = torch.cuda.mem_get_info(0)[0]
     mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
     return Hardware(
-        cuda_name, cuda_free, mps, _ram_available(), importlib.util.find_spec("bitsandbytes") is not None
+        cuda_name,
+        cuda_free,
+        mps,
+        _ram_available(),
+        importlib.util.find_spec("bitsandbytes") is not None,
+        cpu_bf16(),
     )
+
+
+def cpu_bf16() -> str | None:
+    """Which bfloat16 matrix instructions this CPU has, as PyTorch's own kernels detect them (the flags of
+    /proc/cpuinfo where this PyTorch cannot say)."""
+    import torch
+
+    try:
+        amx, avx512_bf16 = torch.cpu._is_amx_tile_supported(), torch.cpu._is_avx512_bf16_supported()
+    except AttributeError:
+        flags = _cpu_flags()
+        amx, avx512_bf16 = "amx_bf16" in flags, "avx512_bf16" in flags
+    return "AMX" if amx else "AVX-512-BF16" if avx512_bf16 else None
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
 
 
 def _ram_available() -> int:

@@ -34,6 +34,13 @@ class ModelChoice:
     preset: Preset | None
     precision: Precision
     device: Device
+    compute: str = ""
+    """The precision as the CPU computes it, where that decides the speed ("bf16 on AMX", "fp32, no bf16
+    on this CPU"); "" elsewhere."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.label} ({self.device}, {self.compute or self.precision})"
 
 
 def choose(model: str, precision: str, device: Device, hardware: Hardware, settings: Settings) -> ModelChoice:
@@ -42,10 +49,24 @@ def choose(model: str, precision: str, device: Device, hardware: Hardware, setti
     chosen: Precision = (
         preset.precision if precision == "auto" and preset else _default_precision(precision, device)
     )
+    if precision == "auto" and device == "cpu" and chosen == "fp32" and hardware.cpu_bf16:
+        chosen = "bf16"  # the fast path where the CPU has bf16 matrix instructions; fp32 is the reference
     _check_precision(chosen, device, hardware)
     if preset is not None:
         _check_memory(preset, chosen, device, hardware)
-    return ModelChoice(model, source, preset, chosen, device)
+    compute = _cpu_compute(precision, chosen, device, hardware)
+    return ModelChoice(model, source, preset, chosen, device, compute)
+
+
+def _cpu_compute(requested: str, precision: Precision, device: Device, hardware: Hardware) -> str:
+    if device != "cpu" or precision not in ("bf16", "fp32"):
+        return ""
+    if precision == "bf16":
+        if hardware.cpu_bf16:
+            return f"bf16 on {hardware.cpu_bf16}"
+        log.warning("this CPU has no AMX or AVX-512-BF16: bf16 is emulated, several times slower than fp32")
+        return "bf16, emulated"
+    return "fp32, no bf16 on this CPU" if requested == "auto" and not hardware.cpu_bf16 else ""
 
 
 def _default_precision(precision: str, device: Device) -> Precision:
@@ -123,7 +144,7 @@ def load(choice: ModelChoice, settings: Settings) -> Any:
     return TransformersEngine(
         model,
         tokenizer,
-        name=f"{choice.label} ({choice.device}, {choice.precision})",
+        name=choice.name,
         context_length=preset.context_length if preset else _context_length(model),
         prompt_format=FIXED_FORMATS.get(preset.prompt_format) if preset else None,
         eos_token_id=preset.eos_token_id if preset else None,

@@ -1,7 +1,8 @@
 """A model loaded in this process with transformers: streaming, stop strings, cancellation, one at a time.
 
-The keys and values of the last prompt are kept (prefix_cache.py): a prompt that starts like the previous
-one, as every part of a summary does, only computes what is new.
+The keys and values of the last prompt are kept (prefix_cache.py), in buffers allocated once for the whole
+context (kv_cache.py): a prompt that starts like the previous one, as every part of a summary does, only
+computes what is new, and no token copies the cache.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from transformers import (
 )
 
 from arxivgpt.engine.base import Generation, GenerationOptions, Usage
+from arxivgpt.engine.kv_cache import PreallocatedCache
 from arxivgpt.engine.penalty import AnswerRepetitionPenalty
 from arxivgpt.engine.prefix_cache import PrefixCache
 from arxivgpt.engine.stops import StopScanner
@@ -57,7 +59,7 @@ class TransformersEngine:
         # One long-lived worker runs every `generate`, so requests take turns. A thread per request would also
         # start a fresh OpenMP pool each time, which cost ~15% of CPU decoding speed in benchmarks/engine.py.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
-        self.prefix_cache = PrefixCache()
+        self.prefix_cache = PrefixCache(PreallocatedCache.for_model(model.config, context_length))
 
     def format_prompt(self, message: str) -> str:
         if self._prompt_format is not None:

@@ -3,7 +3,8 @@
 A summary asks one paper several things in turn (one request per part, one per list item), and every prompt
 starts with the same few thousand tokens of paper. Prefilling them once and reusing their attention keys and
 values is what vLLM and SGLang call prefix caching; here it is one entry, so memory stays bounded by one
-context's worth of cache. A regenerate or a follow-up on the same paper hits it too.
+context's worth of cache. A regenerate or a follow-up on the same paper hits it too. Where the engine owns a
+`PreallocatedCache` (kv_cache.py), that one cache is cropped, emptied and reused by every request.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 import torch
 from transformers import DynamicCache
 
+from arxivgpt.engine.kv_cache import PreallocatedCache
+
 MIN_REUSE_TOKENS = 32
 """Shorter shared beginnings are prefilled again: cropping and copying would cost more than they save."""
 
@@ -21,14 +24,17 @@ MIN_REUSE_TOKENS = 32
 @dataclass
 class PrefixHit:
     cache: Any
-    """A `DynamicCache` holding the first `reused` tokens of the prompt (or a fresh, empty one)."""
+    """A cache holding the first `reused` tokens of the prompt (or an empty one)."""
     reused: int
 
 
 class PrefixCache:
-    """One (token IDs, DynamicCache) pair; used only from the engine's single generate worker thread."""
+    """One (token IDs, cache) pair; used only from the engine's single generate worker thread.
 
-    def __init__(self) -> None:
+    With `owned`, every request gets that cache (emptied or cropped); without, a new `DynamicCache`."""
+
+    def __init__(self, owned: PreallocatedCache | None = None) -> None:
+        self.owned = owned
         self._ids: torch.Tensor | None = None
         self._cache: Any = None
         self.hits = 0
@@ -42,11 +48,11 @@ class PrefixCache:
         cache, kept = self._cache, self._ids
         self._ids, self._cache = None, None  # whatever happens next, the kept entry is now being changed
         if cache is None or kept is None:
-            return PrefixHit(DynamicCache(), 0)
+            return PrefixHit(self._empty(), 0)
         shared = _shared_length(kept, input_ids[0])
         reuse = min(shared, int(input_ids.shape[1]) - 1, cache.get_seq_length())
         if reuse < MIN_REUSE_TOKENS:
-            return PrefixHit(DynamicCache(), 0)
+            return PrefixHit(self._empty(), 0)
         cache.crop(reuse - cache.get_seq_length())  # transformers 5 crops by a negative count
         self.hits += 1
         self.reused_tokens += reuse
@@ -61,6 +67,12 @@ class PrefixCache:
 
     def clear(self) -> None:
         self._ids, self._cache = None, None
+
+    def _empty(self) -> Any:
+        if self.owned is None:
+            return DynamicCache()
+        self.owned.empty()
+        return self.owned
 
 
 def _shared_length(a: torch.Tensor, b: torch.Tensor) -> int:
