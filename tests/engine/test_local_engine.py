@@ -200,6 +200,49 @@ def test_int8_loads_and_generates_on_the_cpu(model_data_dir: Path, smollm2: Tran
     assert engine.generate(engine.format_prompt(QUESTION), GenerationOptions(max_new_tokens=6)).text().strip()
 
 
+ROUNDING_MARGIN = 0.5
+"""How far apart (in logits) the reference's top two tokens may be where bf16 picks the other one: bf16
+keeps 8 bits of mantissa, so near-ties can flip; a confident choice cannot."""
+DIVERGENCE_PROMPTS = [
+    QUESTION,
+    "List three uses of graph neural networks in chemistry.",
+    "What does a key/value cache store in a transformer, and why?",
+]
+
+
+def greedy_ids(engine: TransformersEngine, prompt: str, tokens: int) -> list[int]:
+    input_ids = engine.encode(prompt)
+    with torch.inference_mode():
+        kwargs = engine.generate_kwargs(GenerationOptions(max_new_tokens=tokens, repetition_penalty=1.0))
+        output = engine.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+    return [int(t) for t in output[0][input_ids.shape[1] :]]
+
+
+@pytest.fixture(scope="module")
+def bf16(model_data_dir: Path) -> TransformersEngine:
+    settings = Settings(model="smollm2-135m", data_dir=model_data_dir)
+    engine: TransformersEngine = load(choose("smollm2-135m", "bf16", "cpu", detect(), settings), settings)
+    return engine
+
+
+@pytest.mark.parametrize("message", DIVERGENCE_PROMPTS)
+def test_bf16_writes_the_reference_text_or_leaves_it_only_at_a_near_tie(
+    smollm2: TransformersEngine, bf16: TransformersEngine, message: str
+) -> None:
+    prompt = smollm2.format_prompt(message)
+    reference, fast = greedy_ids(smollm2, prompt, 24), greedy_ids(bf16, prompt, 24)
+    options = GenerationOptions(max_new_tokens=24, repetition_penalty=1.0)
+    assert bf16.generate(prompt, options).text() == bf16.tokenizer.decode(fast, skip_special_tokens=True)
+    if reference == fast:
+        return
+    first = next(i for i, (a, b) in enumerate(zip(reference, fast, strict=False)) if a != b)
+    context = torch.cat([smollm2.encode(prompt), torch.tensor([reference[:first]], dtype=torch.long)], dim=1)
+    with torch.inference_mode():
+        logits = smollm2.model(context).logits[0, -1]
+    margin = float(logits[reference[first]] - logits[fast[first]])
+    assert 0 <= margin < ROUNDING_MARGIN, f"bf16 left the reference at token {first} by {margin:.2f} logits"
+
+
 @pytest.mark.gpu
 def test_int8_on_a_gpu(model_data_dir: Path) -> None:
     settings = Settings(model="smollm2-135m", precision="int8", device="cuda", data_dir=model_data_dir)

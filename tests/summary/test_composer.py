@@ -157,9 +157,9 @@ def test_a_failed_item_is_asked_again_sampled_and_reported(first: str, reason: s
 
 # (second item, whether it repeats the first); the title names the subject
 TITLE = "Very Deep Residual Networks with Shortcut Connections on ImageNet"
-FIRST = " Deep residual networks with shortcut connections on ImageNet ease training."
+FIRST = " Deep residual networks with shortcut connections on ImageNet train."
 SUBJECT_REPEATS = [
-    # the subject and something new (without the title left out, 6 of 8 words shared would repeat)
+    # the subject and something new (without the title left out, 6 of 7 words shared would repeat)
     (" Deep residual networks with shortcut connections on ImageNet reach a lower error.", False),
     (" Deep residual networks with shortcut connections on ImageNet ease the training.", True),  # the same
     (" Deep residual networks on ImageNet.", True),  # only the subject: compared on all its words

@@ -40,8 +40,9 @@ GENERATION_FACTOR = 3
 """All requests together may generate at most this many times the answer's length limit (re-asks included),
 so a model that keeps failing the checks costs a bounded time, about that of a few free answers."""
 REPEAT_OVERLAP = 0.75
-"""An item repeats an earlier one when this share of the shorter one's content words is in both (a rewording
-that adds or swaps a word or two still repeats); the title's words are left out of the count."""
+"""An item repeats an earlier one when more than this share of the shorter one's content words is in both (a
+rewording that adds or swaps a word or two still repeats, but the same frame around another subject, 3 words
+of 4, does not); the title's words are left out of the count."""
 MAX_BLANK_LINES = 2
 """A model that answers a heading with a blank line first (which the one-line stop ends at once) is asked
 again with that many blank lines kept, at most."""
@@ -307,7 +308,7 @@ class Composer:
                 mine, theirs = words - self._subject, seen - self._subject
             else:
                 mine, theirs = words, seen
-            if mine and theirs and len(mine & theirs) / min(len(mine), len(theirs)) >= REPEAT_OVERLAP:
+            if mine and theirs and len(mine & theirs) / min(len(mine), len(theirs)) > REPEAT_OVERLAP:
                 return True
         return False
 
