@@ -30,6 +30,26 @@ def test_models_lists_presets_and_says_what_auto_picks() -> None:
     for preset in ("vicuna-7b", "vicuna-7b-v1.3", "vicuna-13b", "stackllama-7b", "smollm2-135m"):
         assert f"\n{preset} " in f"\n{result.stdout}"
     assert "auto -> smollm2-135m, because there is no CUDA GPU for vicuna-7b in int8" in result.stdout
+    assert re.search(
+        r"^runs here: smollm2-135m \(cpu, (bf16 on \S+|fp32, no bf16 on this CPU)\)$", result.stdout, re.M
+    )
+    assert re.search(r"^import: torch \d+\.\d s$", result.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_models_load_times_importing_and_loading(model_data_dir: Path, smollm2: TransformersEngine) -> None:
+    result = arxivgpt("models", "--load", env={"ARXIVGPT_DATA_DIR": str(model_data_dir)})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^import: transformers \d+\.\d s$", result.stdout, re.M)
+    assert re.search(r"^load: smollm2-135m \(cpu, [^)]+\) in \d+\.\d s", result.stdout, re.M)
+
+
+def test_models_says_when_the_configured_model_cannot_run_here() -> None:
+    result = arxivgpt("models", env={"ARXIVGPT_MODEL": "./missing.gguf"})
+    assert result.returncode == 1
+    assert (
+        "runs here: nothing: ARXIVGPT_MODEL='./missing.gguf': no such model file or folder" in result.stdout
+    )
 
 
 @pytest.mark.slow

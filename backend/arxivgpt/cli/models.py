@@ -10,13 +10,20 @@ from typing import Any
 from arxivgpt.cli.options import settings_from
 from arxivgpt.engine.base import GenerationOptions
 from arxivgpt.engine.factory import build_engine, pick_auto
-from arxivgpt.engine.hardware import detect
+from arxivgpt.engine.hardware import choose_device, detect
+from arxivgpt.engine.loading import choose
 from arxivgpt.engine.presets import PRESETS
+from arxivgpt.errors import ArxivGPTError
 from arxivgpt.settings import Settings
 
 
 def register(commands: Any) -> None:
-    models = commands.add_parser("models", help="list model presets and what `auto` picks on this machine")
+    models = commands.add_parser(
+        "models",
+        help="list model presets and what `auto` picks on this machine",
+        description="List the presets, this machine, what ARXIVGPT_MODEL runs here and what importing costs.",
+    )
+    models.add_argument("--load", action="store_true", help="also load the configured model and time it")
     models.set_defaults(run=run_models)
     generate = commands.add_parser(
         "generate",
@@ -39,13 +46,46 @@ def run_models(args: argparse.Namespace) -> int:
         model = preset.model + (f" + {preset.adapter}" if preset.adapter else "")
         print(f"{preset.name:<16} {preset.context_length:>7,}  {preset.precision:<9}  {model}")
         print(f"{'':<16} {'':>7}  {'':<9}  {preset.description}")
-    hardware = detect()
+    started = time.perf_counter()
+    hardware = detect()  # the first import of torch
+    imported = time.perf_counter() - started
     pick = pick_auto(hardware)
     print(f"\nthis machine: {hardware.describe()}")
     print(f"auto -> {pick.model}, because {pick.reason}")
     print(f"configured: ARXIVGPT_MODEL={settings.model}")
     if settings.openai_base_url:
         print(f"generation goes to the OpenAI-compatible server at {settings.openai_base_url}")
+        return 0
+    model = pick.model if settings.model == "auto" else settings.model
+    try:
+        choice = choose(
+            model, settings.precision, choose_device(settings.device, hardware), hardware, settings
+        )
+    except ArxivGPTError as error:
+        print(f"runs here: nothing: {error}")
+        return 1
+    print(f"runs here: {choice.name}")
+    print(f"import: torch {imported:.1f} s")
+    if args.load:
+        return _timed_load(settings)
+    return 0
+
+
+def _timed_load(settings: Settings) -> int:
+    started = time.perf_counter()
+    import transformers  # noqa: F401  (timed apart from the weights)
+
+    imported = time.perf_counter() - started
+    started = time.perf_counter()
+    try:
+        engine = build_engine(settings)
+    except ArxivGPTError as error:
+        print(f"load: failed: {error}")
+        return 1
+    loaded = time.perf_counter() - started
+    engine.close()
+    print(f"import: transformers {imported:.1f} s")
+    print(f"load: {engine.name} in {loaded:.1f} s (a first load of smollm2-135m also converts it, once)")
     return 0
 
 
