@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+UNPACKED_EXTENSION_ID = "elgnihdbcmmknokcfiepgmoinhfepoff"
+
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_cache_dir("arxivgpt", appauthor=False))
@@ -71,6 +73,9 @@ class Settings(BaseSettings):
     """Bearer token the API demands (required when it listens beyond loopback)."""
     max_queue: int = Field(default=4, ge=0, le=1000)
     """Summaries that may wait for the model while one runs; more get HTTP 429."""
+    extension_id: str = Field(default=UNPACKED_EXTENSION_ID, pattern=r"^[a-p]{32}(,[a-p]{32})*$")
+    """The Chrome extension IDs whose `chrome-extension://` origin may call the API, comma-separated. The
+    default is the ID the `key` in extension/manifest.json gives the unpacked extension."""
 
     @field_validator("arxiv_api_url", "arxiv_url", "ar5iv_url")
     @classmethod
@@ -83,6 +88,11 @@ class Settings(BaseSettings):
     @property
     def cache_path(self) -> Path:
         return self.data_dir / "cache.sqlite3"
+
+    @property
+    def extension_origins(self) -> frozenset[str]:
+        """The `Origin` values of the extensions allowed to call the API."""
+        return frozenset(f"chrome-extension://{ext}" for ext in self.extension_id.split(","))
 
     @property
     def arxiv_hosts(self) -> frozenset[str]:

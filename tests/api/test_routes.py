@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from arxivgpt.api.errors import ApiError, describe
 from arxivgpt.cli.paper import paper_json
+from arxivgpt.engine.availability import Availability
+from arxivgpt.engine.fake import FakeEngine
 from arxivgpt.engine.presets import PRESETS
 from arxivgpt.errors import (
     CacheError,
@@ -24,7 +26,7 @@ from arxivgpt.errors import (
 from arxivgpt.papers.resolver import PaperResolver
 from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.store import MemoryStore
-from tests.api.conftest import BIBLIOGRAPHY
+from tests.api.conftest import BASE_URL, BIBLIOGRAPHY, AppFactory
 
 
 @pytest.mark.parametrize(
@@ -132,7 +134,28 @@ def test_models(client: TestClient) -> None:
         "context_length": 4096,
         "precision": "int8",
         "description": PRESETS["vicuna-7b"].description,
+        "running": False,
+        "loadable": vicuna["loadable"],  # this machine's own answer (judged at start-up)
+        "reason": vicuna["reason"],
+        "note": vicuna["note"],
     }
+    assert vicuna["loadable"] or vicuna["reason"], "a preset that cannot load says why"
+
+
+def test_models_mark_the_running_one_and_say_why_others_cannot_load(
+    make_app: AppFactory, engine: FakeEngine
+) -> None:
+    engine.name = "smollm2-135m (cpu, fp32)"
+    with TestClient(make_app(), base_url=BASE_URL) as client:
+        client.app.state.model_availability = {  # type: ignore[attr-defined]
+            "vicuna-7b": Availability("vicuna-7b", False, "ARXIVGPT_PRECISION=int8 needs bitsandbytes"),
+            "smollm2-135m": Availability("smollm2-135m", False, "judged before it loaded"),
+        }
+        presets = {p["name"]: p for p in client.get("/v1/models").json()["presets"]}
+    assert [name for name, p in presets.items() if p["running"]] == ["smollm2-135m"]
+    assert presets["smollm2-135m"]["loadable"], "the running model is loadable, whatever the survey said"
+    assert presets["vicuna-7b"]["loadable"] is False
+    assert presets["vicuna-7b"]["reason"] == "ARXIVGPT_PRECISION=int8 needs bitsandbytes"
 
 
 def test_healthz(client: TestClient) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from arxivgpt.api import create_app
 from arxivgpt.api.security import host_name, is_loopback
 from arxivgpt.errors import InvalidInput
-from arxivgpt.settings import Settings
+from arxivgpt.settings import UNPACKED_EXTENSION_ID, Settings
 from tests.api.conftest import BASE_URL, AppFactory
+from tests.conftest import REPO
 
 PAPER = {"paper": "2401.00001"}
 
@@ -63,8 +68,10 @@ def test_binding_everywhere_needs_a_token_and_then_any_host_may_ask(make_app: Ap
 @pytest.mark.parametrize(
     ("origin", "allowed"),
     [
-        ("chrome-extension://abcdefghijklmnopabcdefghijklmnop", True),
-        ("moz-extension://0b7e4f4e-1111-2222-3333-444455556666", True),
+        (f"chrome-extension://{UNPACKED_EXTENSION_ID}", True),  # this extension, unpacked (the default)
+        ("chrome-extension://abcdefghijklmnopabcdefghijklmnop", False),  # any other extension
+        ("moz-extension://0b7e4f4e-1111-2222-3333-444455556666", False),
+        (f"chrome-extension://{UNPACKED_EXTENSION_ID}.evil.example", False),
         ("http://localhost", True),  # same origin as the request: the /docs page
         ("https://evil.example", False),
         ("http://evil.example", False),
@@ -76,8 +83,45 @@ def test_web_origins_are_refused(client: TestClient, origin: str, allowed: bool)
     response = client.post("/v1/summaries", json=PAPER, headers={"Origin": origin})
     assert response.status_code == (200 if allowed else 403), response.text
     if not allowed:
-        assert "web pages" in response.json()["error"]["message"]
+        message = response.json()["error"]["message"]
+        assert ("ARXIVGPT_EXTENSION_ID" if "-extension:" in origin else "web pages") in message, message
         assert "access-control-allow-origin" not in response.headers
+
+
+def test_another_extension_is_told_which_setting_allows_it(client: TestClient) -> None:
+    origin = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+    response = client.post("/v1/summaries", json=PAPER, headers={"Origin": origin})
+    assert response.status_code == 403
+    assert "ARXIVGPT_EXTENSION_ID" in response.json()["error"]["message"]
+
+
+def test_the_allowed_extension_ids_are_configurable(make_app: AppFactory) -> None:
+    published = "abcdefghijklmnopabcdefghijklmnop"
+    app = make_app(extension_id=f"{published},{UNPACKED_EXTENSION_ID}")
+    with TestClient(app, base_url=BASE_URL) as client:
+        for extension in (published, UNPACKED_EXTENSION_ID):
+            headers = {"Origin": f"chrome-extension://{extension}"}
+            assert client.get("/v1/models", headers=headers).status_code == 200
+    only = make_app(extension_id=published)
+    with TestClient(only, base_url=BASE_URL) as client:
+        headers = {"Origin": f"chrome-extension://{UNPACKED_EXTENSION_ID}"}
+        assert client.get("/v1/models", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "value", ["", "ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP", "abc", "abcdefghijklmnopabcdefghijklmnoz"]
+)
+def test_a_malformed_extension_id_is_refused_at_start(value: str) -> None:
+    with pytest.raises(ValidationError, match="extension_id"):
+        Settings(extension_id=value)
+
+
+def test_the_manifest_key_gives_the_default_extension_id() -> None:
+    """The default allows the unpacked extension because its manifest `key` fixes its ID (Chrome derives the
+    ID from the SHA-256 of that public key: the first 32 hex digits, written with the letters a-p)."""
+    manifest = json.loads((REPO / "extension" / "manifest.json").read_text())
+    digest = hashlib.sha256(base64.b64decode(manifest["key"])).hexdigest()[:32]
+    assert "".join(chr(ord("a") + int(c, 16)) for c in digest) == UNPACKED_EXTENSION_ID
 
 
 def test_cors_preflight_from_a_web_page_is_refused(client: TestClient) -> None:

@@ -19,6 +19,7 @@ from arxivgpt.api.errors import install_error_handlers
 from arxivgpt.api.routes import health, models, papers, prompts, summaries
 from arxivgpt.api.security import SecurityMiddleware, check_exposure
 from arxivgpt.api.shutdown import Shutdown, ShutdownMiddleware
+from arxivgpt.engine.availability import survey as survey_models
 from arxivgpt.engine.base import Engine
 from arxivgpt.engine.factory import build_engine
 from arxivgpt.papers.resolver import PaperResolver, build_resolver
@@ -49,6 +50,8 @@ def create_app(
         cleanups: list[Callable[[], None]] = []
         shutdown.attach()
         try:
+            # Before the model loads: what could be loaded instead is judged with its memory still free.
+            app.state.model_availability = survey_models(settings)
             built_engine = engine
             if built_engine is None:
                 built_engine = build_engine(settings)

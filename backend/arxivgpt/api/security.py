@@ -1,7 +1,8 @@
 """Who may call the API: a local server must not be reachable from web pages the user happens to visit.
 
     Host        only the bound host, localhost, 127.0.0.1 or [::1] (DNS rebinding); 403
-    Origin      web origins (http, https, null) are refused unless same-origin (/docs); extensions pass; 403
+    Origin      web origins (http, https, null) and other extensions are refused; this extension's
+                `chrome-extension://<ARXIVGPT_EXTENSION_ID>` and same-origin pages (/docs) pass; 403
     Token       with ARXIVGPT_API_TOKEN set, `Authorization: Bearer <token>` everywhere but /healthz; 401
     JSON only   POST/PUT/PATCH bodies must be application/json (no cross-site form posts); 415
 
@@ -24,7 +25,6 @@ from arxivgpt.settings import Settings
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
-EXTENSION_SCHEMES = frozenset({"chrome-extension", "moz-extension"})
 OPEN_PATHS = frozenset({"/healthz"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -65,6 +65,7 @@ class SecurityMiddleware:
         bound = settings.host.strip("[]").lower()
         self.check_host = bound not in WILDCARD_HOSTS
         self.allowed_hosts = LOOPBACK_NAMES | {bound}
+        self.extension_origins = settings.extension_origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -81,7 +82,7 @@ class SecurityMiddleware:
             return ApiError(403, "forbidden", f"this server answers only to localhost, not to Host {host!r}")
         origin = headers.get("origin")
         if origin is not None and not self._origin_allowed(origin, host):
-            return ApiError(403, "forbidden", f"requests from web pages ({origin}) are not allowed")
+            return ApiError(403, "forbidden", _origin_refusal(origin))
         if self.token and scope["path"] not in OPEN_PATHS and not self._authorized(headers):
             return ApiError(
                 401,
@@ -96,9 +97,9 @@ class SecurityMiddleware:
         return None
 
     def _origin_allowed(self, origin: str, host: str) -> bool:
-        parts = urlsplit(origin)
-        if parts.scheme in EXTENSION_SCHEMES:
+        if origin.lower() in self.extension_origins:
             return True
+        parts = urlsplit(origin)
         # A page the server itself serves (/docs) posting back to it; the Host check vouches for `host`.
         return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.lower()
 
@@ -109,3 +110,12 @@ class SecurityMiddleware:
             and self.token is not None
             and hmac.compare_digest(credentials.strip().encode(), self.token.encode())
         )
+
+
+def _origin_refusal(origin: str) -> str:
+    if urlsplit(origin).scheme.endswith("-extension"):
+        return (
+            f"requests from the extension {origin} are not allowed: this server answers only the ArxivGPT "
+            "extension IDs in ARXIVGPT_EXTENSION_ID (set it to this extension's ID, shown in chrome://extensions)"
+        )
+    return f"requests from web pages ({origin}) are not allowed"
