@@ -118,6 +118,50 @@ def test_render_errors_name_the_line(client: TestClient, template: str, line: in
     assert error["message"].startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("template", "line", "message"),
+    [
+        ("Summarize {{ titel }}.", 1, "template line 1: 'titel' is undefined"),
+        ("fine\n{% if %}", 2, "template line 2:"),
+        ("{% set parts = 3 %}{{ title }}", None, "template: parts must be a non-empty list"),
+        # A part that only fails when rendered as that part (`part` is None in the whole-prompt render).
+        (
+            '{% set parts = [{"heading": "S", "kind": "sentence", "instruction": "x"}] %}\n'
+            "{% if part %}{{ part.nope }}{% endif %}{{ title }}",
+            2,
+            "template line 2:",
+        ),
+    ],
+)
+def test_check_refuses_a_template_a_summary_would_refuse(
+    client: TestClient, arxiv: FakeArxiv, template: str, line: int | None, message: str
+) -> None:
+    response = client.post("/v1/prompts/check", json={"template": template})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["line"]) == ("template_error", line)
+    assert error["message"].startswith(message), error["message"]
+    assert arxiv.requests == [], "a check fetches no paper"
+
+
+def test_check_accepts_the_default_template_and_names_its_parts(
+    client: TestClient, engine: FakeEngine
+) -> None:
+    template = client.get("/v1/prompts/default").json()["template"]
+    response = client.post("/v1/prompts/check", json={"template": template, "language": "Deutsch"})
+    assert response.status_code == 200, response.text
+    assert response.json()["parts"] == [
+        "Summary",
+        "Key insights",
+        "Questions",
+        "Future directions",
+        "References",
+    ]
+    free = client.post("/v1/prompts/check", json={"template": "Summarize {{ title }} by {{ authors[0] }}."})
+    assert free.json() == {"parts": []}
+    assert engine.prompts == [], "a check runs no model"
+
+
 def test_render_needs_a_known_paper(client: TestClient) -> None:
     response = client.post("/v1/prompts/render", json={"template": "{{ title }}", "paper": "2401.99999"})
     assert response.status_code == 404

@@ -1,4 +1,5 @@
-"""`/v1/prompts`: the default template, and a preview of any template rendered with a real paper."""
+"""`/v1/prompts`: the default template, a check of any template (as a summary would check it, without a
+paper to fetch), and a preview rendered with a real paper."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from arxivgpt.api.deps import ResolverDep, SettingsDep
+from arxivgpt.api.deps import ResolverDep, SettingsDep, SummarizerDep
 from arxivgpt.api.papers import check_remote_paper
-from arxivgpt.papers.models import Paper, Section
+from arxivgpt.engine.base import GenerationOptions
+from arxivgpt.papers.models import Paper, Reference, Section
 from arxivgpt.summary import budget, prompts
+from arxivgpt.summary.writer import SummaryJob
 
 router = APIRouter(prefix="/v1/prompts", tags=["prompts"])
 
@@ -34,10 +37,56 @@ class RenderedPrompt(BaseModel):
     prompt: str
 
 
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template: str = Field(min_length=1, max_length=100_000, description="a Jinja2 template")
+    language: str | None = Field(default=None, max_length=40)
+
+
+class CheckedTemplate(BaseModel):
+    parts: list[str] = Field(description="the headings of the parts it declares; empty for one free answer")
+
+
+# A paper with every variable filled, so that a check needs no network: what a template does with a real
+# paper's values is what it does with these (a preview renders a real one).
+SAMPLE_PAPER = Paper(
+    id="2106.09608",
+    version=2,
+    title="A sample paper",
+    authors=["A. Author", "B. Author"],
+    abstract="A sample abstract.",
+    categories=["cs.LG"],
+    source="html",
+    sections=[Section(title="Introduction", text="Some text [1]."), Section(title="Results", text="More.")],
+    references=[Reference(key="1", text="C. Author. A cited paper. 2020.")],
+)
+
+
 @router.get("/default")
 async def default_template() -> DefaultTemplate:
     """The template summaries use when a request brings none, and the variables templates may use."""
     return DefaultTemplate(template=prompts.default_template(), variables=template_variables())
+
+
+@router.post("/check")
+async def check_template(
+    body: CheckRequest, summarizer: SummarizerDep, settings: SettingsDep
+) -> CheckedTemplate:
+    """Check a template exactly as a summary does before it runs (syntax, then a render with every variable
+    and once per declared part), with a sample paper: a broken template is a 422 naming the line."""
+    prompts.check_syntax(body.template)
+    job = SummaryJob(
+        summarizer.engine,
+        summarizer.store,
+        SAMPLE_PAPER,
+        body.template,
+        body.language or settings.language,
+        GenerationOptions(max_new_tokens=settings.max_new_tokens),
+        settings,
+    )
+    await asyncio.to_thread(job.check_template)
+    return CheckedTemplate(parts=[spec.heading for spec in job.parts or []])
 
 
 @router.post("/render")
