@@ -39,7 +39,14 @@ def test_stream_is_meta_then_deltas_then_done(client: TestClient, engine: FakeEn
     assert events[1][1] == {"stage": "reading", "message": "reading 16 tokens of the paper", "tokens": 16}
     meta = events[0][1]
     assert meta == {
-        "paper": {"id": "2401.00001", "version": 1, "title": "A paper", "source": "html"},
+        "paper": {
+            "id": "2401.00001",
+            "version": 1,
+            "title": "A paper",
+            "source": "html",
+            "authors": ["A. Author"],
+            "notes": [],
+        },
         "model": "fake",
         "source": "html",
         "cached": False,

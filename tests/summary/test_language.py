@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arxivgpt.summary.language import answer_language, paper_language, support_language
+from arxivgpt.summary.language import answer_language, language_note, paper_language, support_language
 
 ENGLISH = (
     "We study random network coding on the Bethe lattice and show that the decoding probability approaches "
@@ -105,3 +105,26 @@ def test_each_sentence_is_told_apart_between_the_two_languages(
 def test_a_language_langid_does_not_know_is_always_checked_by_names_and_numbers() -> None:
     checked = support_language("Klingon", ENGLISH)
     assert checked.cross_lingual and not checked.in_paper_language("In this paper, we study the LHC data.")
+
+
+@pytest.mark.parametrize(
+    ("setting", "summary", "note"),
+    [
+        ("Deutsch", ENGLISH, "asked for Deutsch, but the model wrote English"),
+        ("German", f"## Summary\n{ENGLISH}", "asked for German, but the model wrote English"),
+        ("中文", ENGLISH, "asked for 中文, but the model wrote English"),
+        ("English", f"## Zusammenfassung\n{GERMAN}", "asked for English, but the model wrote German"),
+        ("Deutsch", GERMAN, None),
+        ("English", ENGLISH, None),
+        ("中文", CHINESE, None),
+        # Headings and list markers that the template fixes in English are not what is judged.
+        ("Deutsch", f"## Summary\n{GERMAN}\n\n## Key insights\n- {GERMAN} [1]", None),
+        ("Français", FRENCH, None),
+        ("Elvish", ENGLISH, None),  # names no language langcodes knows: nothing to compare with
+        ("Deutsch", "## Summary\nGPT-4 [1]", None),  # too little prose to tell
+    ],
+)
+def test_the_answer_says_when_the_model_wrote_another_language(
+    setting: str, summary: str, note: str | None
+) -> None:
+    assert language_note(setting, summary) == note

@@ -8,6 +8,7 @@ import pytest
 
 from arxivgpt.engine.fake import FakeEngine
 from arxivgpt.errors import InvalidInput, PaperNotFound, QueueFull
+from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.summary.models import Progress, SummaryRequest
 from arxivgpt.summary.pipeline import Delta, Done, Meta, Summarizer
 from tests.summary.conftest import BIBLIOGRAPHY
@@ -153,3 +154,22 @@ def test_errors_come_before_the_first_event(
     with pytest.raises(error, match=message):
         asyncio.run(collect(summarizer, request_))
     assert engine.prompts == []
+
+
+def test_done_names_the_authors_how_the_text_was_had_and_an_ignored_language(
+    summarizer: Summarizer, engine: FakeEngine, arxiv: FakeArxiv
+) -> None:
+    """What the extension puts in a download's header and under a summary comes with `done`."""
+    engine.enqueue("We study random network coding on the Bethe lattice and show that decoding works well.")
+    request = SummaryRequest(template=FREE_TEMPLATE, paper="2401.00002", language="Deutsch")
+    result = asyncio.run(summarizer.summarize(request))
+    assert result.paper.authors == ["A. Author"]
+    assert result.language_note == "asked for Deutsch, but the model wrote English"
+    arxiv.documents.clear()  # no full text anywhere: the abstract, and the notes say why
+    engine.enqueue(
+        "Wir untersuchen zufällige Netzwerkcodierung auf dem Bethe-Gitter und zeigen, dass es geht."
+    )
+    fallback = asyncio.run(summarizer.summarize(request.model_copy(update={"paper": "2401.00001"})))
+    assert fallback.paper.source == "abstract"
+    assert "no full text could be had, so this is the abstract only" in fallback.paper.notes
+    assert fallback.language_note is None

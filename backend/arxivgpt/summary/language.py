@@ -15,12 +15,17 @@ written ("English", "Deutsch", "German", "de", "中文").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import langcodes
 import py3langid  # type: ignore[import-untyped]
+
+NOTE_CONFIDENCE = 0.6
+"""How sure langid must be of the summary's language before the answer says the model wrote another one."""
+_NOT_PROSE = re.compile(r"^\s*#.*$|\[\d+(?:[,\s\d–-]*)\]|https?://\S+|^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 
 SAMPLE_CHARS = 6000
 """How much of the paper's text its language is read from (title, abstract, then the body)."""
@@ -100,3 +105,24 @@ def _pair_identifier(answer: str, paper: str) -> Any:
     except ValueError:
         return None
     return identifier
+
+
+def language_note(setting: str, summary: str) -> str | None:
+    """What to tell the reader when the model did not write in the language it was asked for ("asked for
+    Deutsch, but the model wrote English"); None when it did, or when that cannot be told (a setting that
+    names no language, too little prose, langid unsure). Headings and list markers, which templates often
+    fix in English, and citations are left out of what is judged."""
+    asked = answer_language(setting)
+    prose = _NOT_PROSE.sub(" ", summary)
+    if asked is None or len(prose.strip()) < MIN_SAMPLE_CHARS:
+        return None
+    written, confidence = _normalised_identifier().classify(prose[:SAMPLE_CHARS])
+    if written == asked or confidence < NOTE_CONFIDENCE:
+        return None
+    return f"asked for {setting.strip()}, but the model wrote {_name(str(written))}"
+
+
+@lru_cache(maxsize=1)
+def _normalised_identifier() -> Any:
+    """langid's model with probabilities (0-1) instead of raw scores, so that its certainty can be judged."""
+    return py3langid.langid.LanguageIdentifier.from_model_file(py3langid.langid.MODEL_FILE, norm_probs=True)

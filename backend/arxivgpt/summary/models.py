@@ -109,6 +109,9 @@ class PaperInfo(BaseModel):
     version: int | None
     title: str
     source: str
+    authors: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    """How the text was obtained, in words: why the abstract only came back when the full text was asked."""
 
 
 class SummaryResult(BaseModel):
@@ -134,4 +137,7 @@ class SummaryResult(BaseModel):
     answer, which is not checked sentence by sentence."""
     finish_reason: FinishReason = "stop"
     """"length": the answer stopped at the length limit (max_new_tokens)."""
+    language_note: str | None = None
+    """Set when the model did not write in the language asked for: "asked for Deutsch, but the model wrote
+    English"."""
     cached: bool = False

@@ -21,7 +21,7 @@ from arxivgpt.summary.faithfulness import SupportIndex
 from arxivgpt.summary.fitting import MAP_NEW_TOKENS, Fitting, describe_strategy
 from arxivgpt.summary.grounding import ground
 from arxivgpt.summary.keyphrases import key_phrases
-from arxivgpt.summary.language import support_language
+from arxivgpt.summary.language import language_note, support_language
 from arxivgpt.summary.models import (
     NumberedReference,
     PaperInfo,
@@ -67,8 +67,14 @@ class SummaryJob:
 
     @property
     def paper_info(self) -> PaperInfo:
+        paper = self.paper
         return PaperInfo(
-            id=self.paper.id, version=self.paper.version, title=self.paper.title, source=self.paper.source
+            id=paper.id,
+            version=paper.version,
+            title=paper.title,
+            source=paper.source,
+            authors=paper.authors,
+            notes=paper.notes,
         )
 
     @property
@@ -208,6 +214,7 @@ class SummaryJob:
         else:
             grounded = ground(composed.markdown, self.bibliography)
             summary, cited = grounded.summary, grounded.cited
+            written = summary
         return SummaryResult(
             paper=self.paper_info,
             model=self.engine.name,
@@ -226,6 +233,7 @@ class SummaryJob:
             dropped_sentences=composed.dropped,
             support_check=self._support_check if self.structured else None,
             finish_reason="length" if composed.finish_reason == "length" else "stop",
+            language_note=language_note(self.language, written),
         )
 
     def _map_reduce(
