@@ -134,3 +134,7 @@ def test_bracketed_citations_stay_text() -> None:
 
 def test_empty_markdown() -> None:
     assert to_html("") == ""
+
+
+def test_a_numbered_list_keeps_its_first_number() -> None:
+    assert to_html("3. three\n4. four") == '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>\n'

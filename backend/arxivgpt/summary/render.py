@@ -59,7 +59,7 @@ def to_html(markdown: str) -> str:
         _MARKDOWN.render(markdown),
         tags=set(ALLOWED_TAGS),
         clean_content_tags={"script", "style"},
-        attributes={"a": {"href", "title"}},
+        attributes={"a": {"href", "title"}, "ol": {"start"}},  # a list that starts at 3 says so
         attribute_filter=_keep_web_links,
         url_schemes=set(ALLOWED_SCHEMES),
         link_rel=LINK_REL,
