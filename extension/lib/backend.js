@@ -1,7 +1,8 @@
 // The one HTTP path to the ArxivGPT backend (only the service worker imports this module).
 //
 // Every failure becomes a BackendError whose `message` a user can act on:
-//   backend_unreachable   fetch itself failed (nothing listens there): say how to start the backend
+//   backend_unreachable   fetch itself failed (nothing listens there): say how to start the backend, and
+//                         give the exact command (`command`)
 //   <the backend's code>  an HTTP error with the API's shape {"error": {"code", "message", "line"?}}
 //   http_error            an HTTP error in another shape (something else answers on that port)
 //   not_arxivgpt          a 200 that is not an event stream
@@ -9,7 +10,10 @@
 //   incomplete            the stream ended without `done` or `error`
 // An abort (the page closed the panel) is not an error: streamSummary just returns.
 
+import { startCommand } from "./present.js";
 import { readSse } from "./sse.js";
+
+const STREAM_EVENTS = new Set(["meta", "progress", "delta", "done", "error"]);
 
 export class BackendError extends Error {
   constructor(code, message, extra = {}) {
@@ -21,7 +25,8 @@ export class BackendError extends Error {
 
   toJSON() {
     const out = { code: this.code, message: this.message };
-    for (const key of ["status", "line", "retryAfter"]) if (this[key] != null) out[key] = this[key];
+    for (const key of ["status", "line", "retryAfter", "command"])
+      if (this[key] != null) out[key] = this[key];
     return out;
   }
 }
@@ -29,7 +34,7 @@ export class BackendError extends Error {
 export function unreachableMessage(backendUrl) {
   return (
     `The ArxivGPT backend is not running at ${backendUrl}. ` +
-    "Start it with `make serve` (or `arxivgpt serve`) and try again."
+    `Start it with \`${startCommand(backendUrl)}\` (or \`make serve\` in its folder) and try again.`
   );
 }
 
@@ -54,7 +59,9 @@ export async function request(settings, path, { method = "GET", body, signal, ac
     });
   } catch (error) {
     if (isAbort(error)) throw error;
-    throw new BackendError("backend_unreachable", unreachableMessage(settings.backendUrl));
+    throw new BackendError("backend_unreachable", unreachableMessage(settings.backendUrl), {
+      command: startCommand(settings.backendUrl),
+    });
   }
   if (!response.ok) throw await errorFromResponse(response, settings.backendUrl);
   return response;
@@ -98,7 +105,8 @@ export async function errorFromResponse(response, backendUrl) {
 }
 
 /**
- * Stream one summary: calls `onEvent(name, data)` for each `meta`, `delta`, `done` and `error` event, in order.
+ * Stream one summary: calls `onEvent(name, data)` for each `meta`, `progress`, `delta`, `done` and `error`
+ * event, in order.
  * Resolves when the stream ends (after `done` or `error`); throws BackendError when no `done`/`error` came.
  * Aborting `signal` closes the connection, which stops the model on the backend; it then resolves quietly.
  */
@@ -123,7 +131,7 @@ export async function streamSummary(settings, body, { signal, onEvent, fetchImpl
   let finished = false;
   try {
     for await (const { event, data } of readSse(response.body)) {
-      if (!["meta", "delta", "done", "error"].includes(event)) continue;
+      if (!STREAM_EVENTS.has(event)) continue;
       let parsed;
       try {
         parsed = JSON.parse(data);

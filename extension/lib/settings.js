@@ -13,10 +13,15 @@ export const DEFAULTS = Object.freeze({
   source: "full", // "full" | "abstract"
   language: "English",
   model: "", // "" means whatever model the server runs
+  length: "normal", // "short" | "normal" | "long": LENGTHS below
   apiToken: "", // ARXIVGPT_API_TOKEN, only when the backend was started with one
 });
 
 export const SOURCES = Object.freeze(["full", "abstract"]);
+
+/** Summary lengths as `max_new_tokens`; "normal" sends none, so the backend's ARXIVGPT_MAX_NEW_TOKENS (768 by
+ * default) applies. */
+export const LENGTHS = Object.freeze({ short: 384, normal: null, long: 1536 });
 export const LOCAL_KEYS = Object.freeze(["apiToken"]);
 export const SYNC_KEYS = Object.freeze(Object.keys(DEFAULTS).filter((key) => !LOCAL_KEYS.includes(key)));
 
@@ -29,6 +34,7 @@ const LABELS = {
   source: "The source",
   language: "The language",
   model: "The model",
+  length: "The length",
 };
 
 /** The defaults overlaid with stored values of the right type; unknown keys and wrong types are dropped. */
@@ -40,6 +46,7 @@ export function mergeSettings(...stored) {
     }
   }
   if (!SOURCES.includes(settings.source)) settings.source = DEFAULTS.source;
+  if (!(settings.length in LENGTHS)) settings.length = DEFAULTS.length;
   return settings;
 }
 
@@ -58,11 +65,29 @@ export function oversizedItems(items, limit = SYNC_QUOTA_BYTES_PER_ITEM) {
 
 /** What to tell the user about an item that does not fit. */
 export function quotaMessage(item, limit = SYNC_QUOTA_BYTES_PER_ITEM) {
-  const label = LABELS[item.key] ?? `The setting "${item.key}"`;
+  return overLimit(LABELS[item.key] ?? `The setting "${item.key}"`, item.bytes, limit);
+}
+
+function overLimit(label, bytes, limit) {
   return (
-    `${label} is ${formatNumber(item.bytes)} bytes; Chrome sync storage holds at most ` +
-    `${formatNumber(limit)} per item. Shorten it.`
+    `${label} is ${amount(bytes)}, but Chrome keeps (and syncs to your other computers) at most ` +
+    `${amount(limit)} for one setting: shorten it by ${amount(bytes - limit)}.`
   );
+}
+
+/** How much of the room Chrome gives one setting `bytes` take, in words. */
+export function storageText(label, bytes, limit = SYNC_QUOTA_BYTES_PER_ITEM) {
+  if (bytes > limit) return overLimit(label, bytes, limit);
+  const share = Math.max(1, Math.round((100 * bytes) / limit));
+  return `${label} takes ${amount(bytes)} of the ${amount(limit)} Chrome keeps for it (${share}%).`;
+}
+
+/** 8192 -> "8 KB", 1300 -> "1.3 KB", 30 -> "30 bytes", 1 -> "1 byte". */
+export function amount(bytes) {
+  const n = Math.max(0, Math.round(bytes));
+  if (n < 1024) return `${n} byte${n === 1 ? "" : "s"}`;
+  const kb = n / 1024;
+  return `${kb >= 10 || Number.isInteger(kb) ? Math.round(kb) : kb.toFixed(1)} KB`;
 }
 
 /** A backend URL as typed -> `{url}` without trailing slashes, or `{error}` saying what is wrong. */
@@ -109,6 +134,8 @@ export function summaryRequestBody(paper, settings, overrides = {}) {
     const value = pick(key);
     if (typeof value === "string" && value.trim() !== "") body[key] = value;
   }
+  const tokens = LENGTHS[pick("length")];
+  if (tokens) body.max_new_tokens = tokens;
   if (overrides.refresh === true) body.refresh = true;
   return body;
 }
@@ -145,8 +172,4 @@ export async function saveSettings(values, storage = globalThis.chrome.storage) 
     Object.keys(synced).length ? storage.sync.set(synced) : null,
     Object.keys(local).length ? storage.local.set(local) : null,
   ]);
-}
-
-function formatNumber(n) {
-  return n.toLocaleString("en-US");
 }

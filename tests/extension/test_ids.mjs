@@ -1,16 +1,17 @@
 // Unit tests of the extension's pure modules under Node's test runner (Node 20, no packages):
 //   node --test tests/extension/*.mjs
 // lib/ids.js (every arXiv URL form), lib/sse.js (event-stream parsing), lib/settings.js (merge, quota, request
-// body), lib/backend.js (the summary stream against a fake fetch) and lib/render.js's text helpers.
+// body, lengths), lib/backend.js (the summary stream against a fake fetch). What the panel says is tested in
+// test_present.mjs, the Markdown it renders in test_markdown.mjs.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { BackendError, streamSummary, requestJson, unreachableMessage } from "../../extension/lib/backend.js";
 import { formatId, isArxivHost, matchArxivId, paperIdFromUrl, parseArxivId } from "../../extension/lib/ids.js";
-import { fileStem, metaText } from "../../extension/lib/render.js";
 import {
   DEFAULTS,
+  LENGTHS,
   QuotaError,
   SYNC_QUOTA_BYTES_PER_ITEM,
   itemBytes,
@@ -20,6 +21,8 @@ import {
   oversizedItems,
   quotaMessage,
   saveSettings,
+  storageText,
+  amount,
   summaryRequestBody,
 } from "../../extension/lib/settings.js";
 import { SseParser, readSse } from "../../extension/lib/sse.js";
@@ -309,6 +312,7 @@ describe("settings", () => {
     assert.equal(DEFAULTS.source, "full");
     assert.equal(DEFAULTS.language, "English");
     assert.equal(DEFAULTS.model, "");
+    assert.equal(DEFAULTS.length, "normal");
     assert.equal(SYNC_QUOTA_BYTES_PER_ITEM, 8192);
   });
 
@@ -320,6 +324,8 @@ describe("settings", () => {
     const expected = { backendUrl: "http://localhost:9000", source: "abstract", apiToken: "t" };
     assert.deepEqual(merged, { ...DEFAULTS, ...expected });
     assert.equal(mergeSettings({ source: "everything" }).source, "full");
+    assert.equal(mergeSettings({ length: "huge" }).length, "normal");
+    assert.equal(mergeSettings({ length: "short" }).length, "short");
     assert.deepEqual(mergeSettings(undefined), DEFAULTS);
   });
 
@@ -337,7 +343,19 @@ describe("settings", () => {
     assert.deepEqual(item, { key: "template", bytes: 8193 });
     assert.equal(
       quotaMessage(item),
-      "The template is 8,193 bytes; Chrome sync storage holds at most 8,192 per item. Shorten it.",
+      "The template is 8.0 KB, but Chrome keeps (and syncs to your other computers) at most 8 KB for one " +
+        "setting: shorten it by 1 byte.",
+    );
+  });
+
+  test("storage use in plain words", () => {
+    const template = "This template";
+    assert.equal(storageText(template, 1300), "This template takes 1.3 KB of the 8 KB Chrome keeps for it (16%).");
+    assert.equal(storageText(template, 30), "This template takes 30 bytes of the 8 KB Chrome keeps for it (1%).");
+    assert.match(storageText(template, 9300), /^This template is 9\.1 KB, but .* shorten it by 1\.1 KB\.$/);
+    assert.deepEqual(
+      [amount(8192), amount(12288), amount(20000), amount(1), amount(0)],
+      ["8 KB", "12 KB", "20 KB", "1 byte", "0 bytes"],
     );
   });
 
@@ -369,6 +387,14 @@ describe("settings", () => {
     });
     assert.equal(summaryRequestBody("x", { ...DEFAULTS, template: "   " }).template, undefined);
     assert.equal(summaryRequestBody("x", DEFAULTS, { refresh: true }).refresh, true);
+    assert.equal(summaryRequestBody("x", DEFAULTS, { refresh: "yes" }).refresh, undefined);
+  });
+
+  test("the length setting becomes max_new_tokens; normal leaves it to the backend", () => {
+    assert.deepEqual(LENGTHS, { short: 384, normal: null, long: 1536 });
+    assert.equal(summaryRequestBody("x", { ...DEFAULTS, length: "short" }).max_new_tokens, 384);
+    assert.equal(summaryRequestBody("x", { ...DEFAULTS, length: "long" }).max_new_tokens, 1536);
+    assert.equal("max_new_tokens" in summaryRequestBody("x", { ...DEFAULTS, length: "normal" }), false);
   });
 
   test("saveSettings checks the quota before writing, and keeps the token local", async () => {
@@ -378,7 +404,7 @@ describe("settings", () => {
     assert.deepEqual(storage.local.data, { apiToken: "secret" });
     await assert.rejects(saveSettings({ template: "x".repeat(9000) }, storage), (error) => {
       assert.ok(error instanceof QuotaError);
-      assert.match(error.message, /^The template is 9,010 bytes; .* at most 8,192 per item\. Shorten it\.$/);
+      assert.match(error.message, /^The template is 8\.8 KB, but Chrome keeps .* at most 8 KB for one setting: /);
       return true;
     });
     assert.deepEqual(storage.sync.data, { template: "hi" });
@@ -455,7 +481,8 @@ describe("streamSummary", () => {
         assert.ok(error instanceof BackendError);
         assert.equal(error.code, "backend_unreachable");
         assert.equal(error.message, unreachableMessage("http://127.0.0.1:8765"));
-        assert.match(error.message, /not running at http:\/\/127\.0\.0\.1:8765\. Start it with `make serve`/);
+        assert.match(error.message, /not running at http:\/\/127\.0\.0\.1:8765\. Start it with `arxivgpt serve`/);
+        assert.equal(error.toJSON().command, "arxivgpt serve");
         return true;
       },
     );
@@ -479,6 +506,32 @@ describe("streamSummary", () => {
     await assert.rejects(
       collect(async () => new Response("<html>nope</html>", { status: 404, statusText: "Not Found" })),
       (error) => error.code === "http_error" && /HTTP 404 Not Found/.test(error.message),
+    );
+  });
+
+  test("progress events are passed on between meta and the text", async () => {
+    const progress = '{"stage":"writing","message":"writing part 2 of 5: Key insights","part":2,"parts":5}';
+    const events = await collect(async () =>
+      sseResponse([
+        `event: meta\ndata: {}\n\nevent: progress\ndata: ${progress}\n\nevent: ping\ndata: {}\n\n`,
+        'event: delta\ndata: {"text":"x"}\n\nevent: done\ndata: {"summary":"x"}\n\n',
+      ]),
+    );
+    assert.deepEqual(
+      events.map(([type]) => type),
+      ["meta", "progress", "delta", "done"],
+    );
+    assert.deepEqual(events[1][1], JSON.parse(progress));
+  });
+
+  test("an unreachable backend elsewhere gives the command for that port", async () => {
+    const settings = { ...SETTINGS, backendUrl: "http://localhost:9000" };
+    const failing = async () => {
+      throw new TypeError("Failed to fetch");
+    };
+    await assert.rejects(
+      streamSummary(settings, { paper: "x" }, { fetchImpl: failing, onEvent: () => {} }),
+      (error) => error.command === "arxivgpt serve --port 9000" && error.message.includes(error.command),
     );
   });
 
@@ -554,47 +607,5 @@ describe("streamSummary", () => {
     });
     assert.equal(headers.Authorization, "Bearer s3cret");
     assert.equal(headers["Content-Type"], undefined);
-  });
-});
-
-// --- lib/render.js (pure helpers) ---------------------------------------------------------------------------
-
-describe("render helpers", () => {
-  test("metaText while generating and when done", () => {
-    const model = "smollm2-135m (cpu, fp32)";
-    const meta = { model, source: "abstract", cached: false, paper: { source: "abstract" } };
-    assert.equal(metaText(meta, null), "smollm2-135m (cpu, fp32) · abstract only · generating…");
-    const done = {
-      model: "smollm2-135m (cpu, fp32)",
-      paper: { id: "2106.09608", source: "html" },
-      strategy: { name: "sections", sections: ["Abstract", "Introduction"], dropped: ["Results"] },
-      cached: false,
-      timings: { total_s: 12.345 },
-      unknown_citations: 2,
-    };
-    assert.equal(
-      metaText(meta, done),
-      "smollm2-135m (cpu, fp32) · full text (arXiv HTML) · " +
-        "strategy: sections (2 sections used, 1 left out) · freshly generated · 12 s · " +
-        "2 invented citations removed",
-    );
-    const cached = {
-      ...done,
-      cached: true,
-      strategy: { name: "full" },
-      timings: { total_s: 0.004 },
-      unknown_citations: 0,
-    };
-    assert.equal(
-      metaText(meta, cached),
-      "smollm2-135m (cpu, fp32) · full text (arXiv HTML) · strategy: full · from the cache · 0.0 s",
-    );
-    assert.equal(metaText(null, null), "");
-  });
-
-  test("fileStem", () => {
-    assert.equal(fileStem("2106.09608"), "2106.09608");
-    assert.equal(fileStem("hep-th/9901001"), "hep-th_9901001");
-    assert.equal(fileStem(""), "summary");
   });
 });
