@@ -2,29 +2,63 @@
 //
 // Port "summarize" (abs page panel, side panel):
 //   page -> worker   {type: "summarize", paper, source?, template?, language?, model?, refresh?}
-//   worker -> page   {type: "meta", paper, model, source, cached}
+//   worker -> page   {type: "request", source, length, backendUrl}   what is asked, before anything else
+//                    {type: "meta", paper, model, source, cached}
+//                    {type: "progress", stage, message, part?, parts?, tokens?}   (any number)
 //                    {type: "delta", text}                       (one per piece of text)
 //                    {type: "done", summary, html, references, usage, timings, strategy, cached, model, ...}
-//                    {type: "error", code, message, status?, line?, retryAfter?}
-//   Disconnecting the port (panel closed, tab closed) aborts the fetch, which stops the model on the backend.
+//                    {type: "error", code, message, status?, line?, retryAfter?, command?}
+//   Disconnecting the port (panel closed or stopped, tab closed) aborts the fetch, which stops the model on
+//   the backend. Every `done` is also kept in chrome.storage.session as `result:<paper>` (its summary and
+//   what describes it), so that the side panel shows a paper's last summary when it comes back to it.
 //
 // One-shot messages (chrome.runtime.sendMessage), each answered {ok: true, ...} or
 // {ok: false, error: {code, message, line?}}:
 //   {type: "defaultTemplate"}                        -> {ok, template, variables}   GET /v1/prompts/default
+//   {type: "checkTemplate", template, language?}     -> {ok, parts}                 POST /v1/prompts/check
 //   {type: "render", template, paper, source?, language?} -> {ok, prompt}           POST /v1/prompts/render
 //   {type: "models"}                                 -> {ok, model, configured, context_length, presets}
 //   {type: "health"}                                 -> {ok, status, model}         GET /healthz
+//   {type: "openOptions", section?}                  -> {ok}  the options page, at `section`
 //   {type: "openSidePanel", paper}  (from a tab)     -> {ok}  opens the side panel on that tab for `paper`,
 //                                                       handing it over as {pendingPaper} in storage.session
+//
+// Also: the toolbar icon, the keyboard shortcut (`commands`: "summarize") and the context-menu item on arXiv
+// links open the side panel on the current tab, the last two for a paper.
 
 import { BackendError, requestJson, streamSummary } from "./lib/backend.js";
-import { parseArxivId, formatId } from "./lib/ids.js";
+import { formatId, paperIdFromUrl, parseArxivId } from "./lib/ids.js";
 import { loadSettings, summaryRequestBody } from "./lib/settings.js";
+
+const MENU_ID = "arxivgpt-summarize-link";
+const ARXIV_LINKS = ["abs", "pdf", "html"].flatMap((kind) =>
+  ["https://arxiv.org", "https://www.arxiv.org"].map((site) => `${site}/${kind}/*`),
+);
+const KEPT_RESULTS = 30; // summaries kept for the side panel (storage.session holds 10 MB)
 
 // The toolbar icon opens the side panel (for the active tab's paper).
 chrome.sidePanel
   .setPanelBehavior({ openPanelOnActionClick: true })
   .catch((error) => console.warn("ArxivGPT: cannot set the side panel behaviour:", error));
+
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.create(
+    { id: MENU_ID, title: "Summarize with ArxivGPT", contexts: ["link"], targetUrlPatterns: ARXIV_LINKS },
+    () => void chrome.runtime.lastError, // already there after an update: nothing to do
+  );
+});
+
+chrome.contextMenus.onClicked.addListener((info, tab) => {
+  if (info.menuItemId !== MENU_ID) return;
+  const paper = parseArxivId(info.linkUrl ?? "");
+  if (tab?.id !== undefined && paper) openSidePanelFor(tab, formatId(paper));
+});
+
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command !== "summarize" || tab?.id === undefined) return;
+  const paper = tab.url ? paperIdFromUrl(tab.url) : null;
+  openSidePanelFor(tab, paper ? formatId(paper) : null);
+});
 
 // --- streaming summaries over a Port -------------------------------------------------------------------------
 
@@ -56,12 +90,35 @@ async function summarize(port, message, controller) {
   }
   const settings = await loadSettings();
   const body = summaryRequestBody(formatId(paper), settings, message);
+  post({ type: "request", source: body.source, length: settings.length, backendUrl: settings.backendUrl });
   await whileAlive(
     streamSummary(settings, body, {
       signal: controller.signal,
-      onEvent: (type, data) => post({ ...data, type }),
+      onEvent: (type, data) => {
+        post({ ...data, type });
+        if (type === "done") keepResult(formatId(paper), data, body.source);
+      },
     }).catch((error) => post({ type: "error", ...describe(error) })),
   );
+}
+
+/** The last summary of `paper`, for the side panel: what it shows, not the parts' data. */
+function keepResult(paper, done, source) {
+  const { summary, html, paper: info, model, strategy, timings, finish_reason, language_note } = done;
+  const kept = { summary, html, paper: info, model, strategy, timings, finish_reason, language_note };
+  kept.unknown_citations = done.unknown_citations;
+  const key = `result:${paper}`;
+  chrome.storage.session
+    .get("resultOrder")
+    .then(({ resultOrder = [] }) => {
+      const order = [...resultOrder.filter((k) => k !== key), key];
+      const dropped = order.splice(0, Math.max(0, order.length - KEPT_RESULTS));
+      return Promise.all([
+        chrome.storage.session.set({ [key]: { done: kept, source, at: Date.now() }, resultOrder: order }),
+        dropped.length ? chrome.storage.session.remove(dropped) : null,
+      ]);
+    })
+    .catch((error) => console.warn("ArxivGPT: could not keep the summary:", error));
 }
 
 // --- one-shot messages --------------------------------------------------------------------------------------
@@ -69,7 +126,13 @@ async function summarize(port, message, controller) {
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (message?.type === "openSidePanel") {
     // sidePanel.open must be called in the same turn as the user's click, before anything is awaited.
-    openSidePanel(message, sender).then(sendResponse);
+    const paper = parseArxivId(message.paper);
+    if (!sender.tab || sender.tab.id === undefined || !paper) {
+      const error = { code: "invalid_input", message: "No paper or tab to open the side panel for." };
+      sendResponse({ ok: false, error });
+      return false;
+    }
+    openSidePanelFor(sender.tab, formatId(paper)).then(sendResponse);
     return true;
   }
   const handler = HANDLERS[message?.type];
@@ -84,10 +147,18 @@ const HANDLERS = {
   async defaultTemplate() {
     return requestJson(await loadSettings(), "/v1/prompts/default");
   },
+  async checkTemplate(message) {
+    const settings = await loadSettings();
+    const body = { template: String(message.template ?? "") };
+    const language = message.language || settings.language;
+    if (language) body.language = language;
+    return requestJson(settings, "/v1/prompts/check", { method: "POST", body });
+  },
   async render(message) {
     const settings = await loadSettings();
     const body = { template: String(message.template ?? ""), paper: String(message.paper ?? "") };
-    body.source = message.source === "abstract" || message.source === "full" ? message.source : settings.source;
+    body.source =
+      message.source === "abstract" || message.source === "full" ? message.source : settings.source;
     const language = message.language || settings.language;
     if (language) body.language = language;
     return requestJson(settings, "/v1/prompts/render", { method: "POST", body });
@@ -98,15 +169,18 @@ const HANDLERS = {
   async health() {
     return requestJson(await loadSettings(), "/healthz");
   },
+  async openOptions(message) {
+    const section = /^[a-z]+$/.test(message.section ?? "") ? `#${message.section}` : "";
+    await chrome.tabs.create({ url: chrome.runtime.getURL(`options.html${section}`) });
+    return {};
+  },
 };
 
-function openSidePanel(message, sender) {
-  const tab = sender.tab;
-  const paper = parseArxivId(message.paper);
-  if (!tab || tab.id === undefined || !paper) {
-    const error = { code: "invalid_input", message: "No paper or tab to open the side panel for." };
-    return Promise.resolve({ ok: false, error });
-  }
+/**
+ * Open the side panel on `tab`, for `paper` (or for whatever the tab shows when null). Call it in the turn of
+ * the user's gesture: Chrome opens a side panel only then.
+ */
+function openSidePanelFor(tab, paper) {
   let opened;
   try {
     opened = chrome.sidePanel.open({ tabId: tab.id });
@@ -114,8 +188,8 @@ function openSidePanel(message, sender) {
     opened = Promise.reject(error);
   }
   // The panel reads this when it starts, or sees it change if it was open already.
-  const pendingPaper = { paper: formatId(paper), tabId: tab.id, windowId: tab.windowId, at: Date.now() };
-  const stored = chrome.storage.session.set({ pendingPaper });
+  const pendingPaper = paper ? { paper, tabId: tab.id, windowId: tab.windowId, at: Date.now() } : null;
+  const stored = pendingPaper ? chrome.storage.session.set({ pendingPaper }) : null;
   return Promise.all([opened, stored]).then(
     () => ({ ok: true }),
     (error) => ({

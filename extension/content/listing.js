@@ -1,6 +1,7 @@
 // Content script for arXiv listings (/list/*, author pages /a/*) and search results (/search/*): a small
-// "summarize" link after each entry's arXiv ID; it asks the service worker to open the side panel for that
-// paper. Loads lib/ids.js the same way as abs.js does (dynamic import of a web-accessible module).
+// "summarize" link after each entry's arXiv ID; a person's click on it (not a page script's) asks the service
+// worker to open the side panel for that paper. Loads lib/ids.js the same way as abs.js does (dynamic import
+// of a web-accessible module at its per-session URL).
 
 (async () => {
   const { paperIdFromUrl, formatId } = await import(chrome.runtime.getURL("lib/ids.js"));
@@ -28,6 +29,7 @@
     link.addEventListener("click", (event) => {
       if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
+      if (!event.isTrusted) return; // a page script's synthetic click: no side panel, no summary
       // Sent straight from the click: Chrome opens a side panel only in response to a user gesture.
       chrome.runtime.sendMessage({ type: "openSidePanel", paper }).then(
         (answer) => {

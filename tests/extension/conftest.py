@@ -1,13 +1,18 @@
 """Real Chromium with the unpacked extension, driving a real backend that runs the offline model.
 
-Everything expensive starts once per test run: the arXiv mirror (the backend's arXiv), the backend process
-(`python -m arxivgpt serve`, SmolLM2-135M on the CPU, 40 new tokens per summary), and Chromium with
-`extension/` loaded from the working tree. arxiv.org itself is served by the browser context's routes: the
-saved abs page of 2106.09608 at its real URL, empty replies for arXiv's own CSS and scripts, nothing for other
-sites. Requests to 127.0.0.1 (the backend) are never routed.
+Everything expensive starts once: the arXiv mirror (the backend's arXiv) and the backend process (`python -m
+arxivgpt serve`, SmolLM2-135M on the CPU, 40 new tokens per summary) once per run, so that the browser test
+modules share its summary cache; Chromium with `extension/` loaded from the working tree once per module.
+arxiv.org itself is served by the browser context's routes: the saved abs page of 2106.09608 (2021 layout)
+at its real URL, arXiv's stylesheets stood in for by pages/arxiv_layout.css (arXiv's own margins), empty
+replies for arXiv's scripts, nothing for other sites. Requests to 127.0.0.1 (the backend) are never routed.
 
 Each backend gets its own data dir (so its own summary cache) whose `models` folder links to the session's,
-where the model was converted once (`smollm2`).
+where the model was converted once (`smollm2`). `scripted_backend` is the one exception to the real model:
+the same API in this process with a FakeEngine whose stream a test scripts (a long summary, a failure midway),
+for tests about how the UI behaves under such a stream.
+
+Screenshots the tests take go to tests/extension/screenshots/ (git-ignored; CI keeps them as artifacts).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,15 +35,29 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from arxivgpt.api import create_app
+from arxivgpt.engine.base import Generation, GenerationOptions
+from arxivgpt.engine.fake import FakeEngine
+from arxivgpt.errors import ModelError
+from arxivgpt.papers.resolver import PaperResolver
+from arxivgpt.papers.source import ArxivClient
+from arxivgpt.settings import Settings
+from arxivgpt.store import MemoryStore
 from tests.conftest import REPO, shared_file
 from tests.support.arxiv_mirror import ArxivMirror
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Route, Worker
 
     from arxivgpt.engine.local import TransformersEngine
 
 EXTENSION = REPO / "extension"
+HERE = Path(__file__).resolve().parent
+PAGES = HERE / "pages"
+SCREENSHOTS = HERE / "screenshots"
+ARXIV_CSS = PAGES / "arxiv_layout.css"
+CURRENT_LAYOUT = PAGES / "abs_current_layout.html"
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 MODEL = "smollm2-135m"
 PAPER = "2106.09608"
@@ -146,7 +166,7 @@ def running_backend(
             process.wait()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser_prerequisites() -> None:
     """Skips (with the reason) where Chromium, Playwright or the extension is missing."""
     if not CHROMIUM.exists():
@@ -159,7 +179,7 @@ def browser_prerequisites() -> None:
         pytest.skip(f"no extension at {EXTENSION} (manifest.json missing)")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def extension_mirror() -> Iterator[ArxivMirror]:
     mirror = ArxivMirror().start()
     yield mirror
@@ -186,11 +206,82 @@ def start_backend(
         yield start
 
 
+@pytest.fixture(scope="session")
+def backend(
+    browser_prerequisites: None,
+    extension_mirror: ArxivMirror,
+    model_data_dir: Path,
+    smollm2: TransformersEngine,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Backend]:
+    """The backend every browser test module shares, and with it its summary cache (the first summary of a
+    paper is generated once per run): short summaries (40 new tokens), so a summary takes seconds."""
+    work = tmp_path_factory.mktemp("backend")
+    with running_backend(extension_mirror, model_data_dir, work, max_new_tokens=40) as started:
+        yield started
+
+
+class ScriptedEngine(FakeEngine):
+    """A FakeEngine whose answer a test sets: `script(reply, fail_after=N)` streams `reply` word by word and,
+    with `fail_after`, fails like a model running out of memory after N words."""
+
+    def __init__(self) -> None:
+        super().__init__(piece_delay=0.003)
+        self.name = "scripted-model (cpu, fp32)"
+        self.reply = "A scripted summary."
+        self.fail_after: int | None = None
+
+    def script(self, reply: str, *, fail_after: int | None = None, piece_delay: float = 0.003) -> None:
+        self.reply, self.fail_after, self.piece_delay = reply, fail_after, piece_delay
+
+    def generate(self, prompt: str, options: GenerationOptions) -> Generation:
+        self.replies.append(self.reply)
+        generation = super().generate(prompt, options)
+        if self.fail_after is not None:
+            generation.pieces = _failing(generation.pieces, self.fail_after)
+        return generation
+
+
+def _failing(pieces: Iterator[str], after: int) -> Iterator[str]:
+    for count, piece in enumerate(pieces):
+        if count == after:
+            raise ModelError("the model ran out of memory (scripted); try a shorter length")
+        yield piece
+
+
+@dataclass
+class ScriptedBackend:
+    url: str
+    engine: ScriptedEngine
+    app: FastAPI
+
+
 @pytest.fixture(scope="module")
-def backend(start_backend: Callable[..., Backend]) -> Backend:
-    """The backend most tests share: short summaries (40 new tokens), so a summary takes seconds."""
-    backend: Backend = start_backend(max_new_tokens=40)
-    return backend
+def scripted_backend(extension_mirror: ArxivMirror, browser_prerequisites: None) -> Iterator[ScriptedBackend]:
+    """The real API (create_app, uvicorn) in a thread of this process, over the arXiv mirror, with a
+    ScriptedEngine: for tests of the UI under a scripted stream only."""
+    import uvicorn
+
+    settings = Settings(
+        **{k.removeprefix("ARXIVGPT_").lower(): v for k, v in extension_mirror.settings_env().items()}
+    )
+    settings = settings.model_copy(update={"arxiv_delay": 0.0})
+    engine = ScriptedEngine()
+    resolver = PaperResolver(ArxivClient(settings), MemoryStore(), settings.latest_version_ttl)
+    port = free_port()
+    app = create_app(settings, engine=engine, resolver=resolver)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the scripted backend did not start")
+        time.sleep(0.05)
+    yield ScriptedBackend(url, engine, app)
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @dataclass
@@ -237,6 +328,45 @@ class Extension:
     def console_tail(self, lines: int = 40) -> str:
         return "\n".join(self.console[-lines:]) or "(nothing in the consoles)"
 
+    def record_summary_requests(self) -> None:
+        """From now on the service worker notes the JSON body of every POST /v1/summaries it sends."""
+        self.worker().evaluate(RECORD_SUMMARY_REQUESTS)
+
+    def summary_requests(self) -> list[dict[str, Any]]:
+        bodies: list[dict[str, Any]] = self.worker().evaluate("() => self.__summaryRequests ?? []")
+        return bodies
+
+    def forget_results(self) -> None:
+        """The side panel's memory of finished summaries (storage.session `result:*`) cleared."""
+        self.worker().evaluate(
+            """async () => {
+              const all = await chrome.storage.session.get(null);
+              await chrome.storage.session.remove(Object.keys(all).filter((k) => k.startsWith("result")));
+            }"""
+        )
+
+
+# The worker's fetch, wrapped: bodies of summary requests are kept in self.__summaryRequests.
+RECORD_SUMMARY_REQUESTS = """() => {
+  self.__summaryRequests = [];
+  if (self.__fetchRecorded) return;
+  self.__fetchRecorded = true;
+  const original = self.fetch.bind(self);
+  self.fetch = (url, init = {}) => {
+    const body = String(url).endsWith("/v1/summaries") && init.body;
+    if (body) self.__summaryRequests.push(JSON.parse(body));
+    return original(url, init);
+  };
+}"""
+
+
+def screenshot(page: Page, name: str, **options: Any) -> Path:
+    """Save a screenshot as tests/extension/screenshots/<name>.png (looked at by people, kept by CI)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), **options)
+    return path
+
 
 def serve_arxiv(pages: dict[str, tuple[bytes, str]]) -> Callable[[Route], None]:
     """The route handler for every non-loopback URL: `pages` at their arxiv.org paths, empty replies for
@@ -252,8 +382,10 @@ def serve_arxiv(pages: dict[str, tuple[bytes, str]]) -> Callable[[Route], None]:
             route.fulfill(
                 status=404, body="<html><body><h1>Not Found</h1></body></html>", content_type="text/html"
             )
+        elif ARXIV_HOSTS.match(host) and parts.path.endswith(".css"):
+            route.fulfill(status=200, body=ARXIV_CSS.read_bytes(), headers={"Content-Type": "text/css"})
         elif ARXIV_HOSTS.match(host):
-            route.fulfill(status=200, body="")  # arXiv's own CSS, scripts, icons: empty, and quick
+            route.fulfill(status=200, body="")  # arXiv's own scripts and icons: empty, and quick
         else:
             route.abort()  # other sites (analytics, CDNs): there is no internet here
 
@@ -323,3 +455,23 @@ def extension(
         yield loaded
     finally:
         context.close()
+
+
+@pytest.fixture
+def backend_url(extension: Extension, backend: Backend) -> Iterator[Callable[[str], None]]:
+    """Points the extension at another backend URL for one test; the shared backend is restored after."""
+
+    def point(url: str) -> None:
+        extension.set_storage({"backendUrl": url})
+
+    yield point
+    extension.set_storage({"backendUrl": backend.url})
+
+
+@pytest.fixture
+def saved_settings(extension: Extension) -> Iterator[None]:
+    """Whatever a test saves (template, language, length...), the defaults are back after it."""
+    yield
+    extension.set_storage(
+        {"template": "", "language": "English", "length": "normal", "source": "full", "model": ""}
+    )
