@@ -24,7 +24,7 @@ from arxivgpt.engine.kv_cache import PreallocatedCache
 from arxivgpt.engine.loading import choose, load
 from arxivgpt.engine.local import TransformersEngine
 from arxivgpt.settings import Settings
-from tests.engine.test_local_engine import DIVERGENCE_PROMPTS
+from tests.engine.test_local_engine import DIVERGENCE_PROMPTS, assert_cancel_stops_within_a_token
 
 pytestmark = pytest.mark.slow
 GREEDY = GenerationOptions(max_new_tokens=20)
@@ -67,14 +67,7 @@ def test_compiled_greedy_text_is_the_eager_reference_text(
 
 
 def test_cancel_stops_the_compiled_engine_within_a_token(compiled: TransformersEngine) -> None:
-    generation = compiled.generate(compiled.format_prompt("Write a long story about a dragon."), GREEDY)
-    pieces = iter(generation)
-    seen = [next(pieces), next(pieces)]
-    generation.cancel()
-    assert list(pieces) == []
-    assert generation.finish_reason == "cancelled"
-    assert generation.usage.completion_tokens <= len("".join(seen).split()) * 4 + 2
-    assert compiled.generate(compiled.format_prompt("Hi"), GenerationOptions(max_new_tokens=2)).text()
+    assert_cancel_stops_within_a_token(compiled)
 
 
 def _failing_backend(graph: Any, example_inputs: Any, **options: Any) -> Any:
