@@ -45,8 +45,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arxivgpt.engine.compiled import WARM_UP_TOKENS, compile_config, forget_compiled, static_cache
-from arxivgpt.engine.loading import torchao_config
+from arxivgpt.engine.compiled import (
+    WARM_UP_TOKENS,
+    compile_config,
+    forget_compiled,
+    static_cache,
+    torchao_config,
+)
 from arxivgpt.engine.presets import PRESETS, Precision
 
 GIB = 1024**3
@@ -185,6 +190,19 @@ class _Once(logging.Filter):
 
 
 BNB_MATMUL_LOGGER = "bitsandbytes.autograd._functions"
+
+
+def weight_bytes(model: Any) -> int:
+    """The bytes a decode step reads for the weights: each parameter's storage (for torchao's quantised
+    tensors, their int8 or float8 data and scales, which `get_memory_footprint` counts at the bf16 size)."""
+    return sum(_stored_bytes(tensor) for tensor in [*model.parameters(), *model.buffers()])
+
+
+def _stored_bytes(tensor: Any) -> int:
+    if hasattr(tensor, "__tensor_flatten__"):  # a tensor subclass: count what it is made of
+        names, _ = tensor.__tensor_flatten__()
+        return sum(_stored_bytes(getattr(tensor, name)) for name in names)
+    return int(tensor.numel() * tensor.element_size())
 
 
 def bandwidth_of(device_name: str) -> float | None:
@@ -359,7 +377,7 @@ class Benchmark:
             raise RuntimeError(f"generate returned {output.shape[1] - prompt.shape[1]} tokens, not {new}")
         row.prefill_ms, row.generate_s = prefill * 1000, generate
         row.decode_tok_s = (new - 1) / max(generate - prefill, 1e-9)
-        row.weight_bytes = int(model.get_memory_footprint())
+        row.weight_bytes = weight_bytes(model)
         if self.cuda:
             row.peak_memory_bytes = torch.cuda.max_memory_allocated()
             row.peak_memory_kind = "torch.cuda.max_memory_allocated"
@@ -512,7 +530,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     bandwidth = (
         f"{benchmark.bandwidth / 1e9:,.0f} GB/s" if benchmark.bandwidth else "unknown (use --bandwidth)"
     )
-    print(f"Bandwidth used for the ceiling: {bandwidth}; weight bytes are `model.get_memory_footprint()`.")
+    print(
+        f"Bandwidth used for the ceiling: {bandwidth}; weight bytes are what the parameters and buffers "
+        "hold (a quantised tensor's own data and scales)."
+    )
     print(REFERENCE)
     notes = sorted({note for row in rows for note in row.warnings})
     if notes:

@@ -45,6 +45,7 @@ from arxivgpt.store import MemoryStore
 from arxivgpt.summary import prompts
 from arxivgpt.summary.composer import heading_line
 from arxivgpt.summary.writer import SummaryJob
+from benchmarks.decode import weight_bytes
 from benchmarks.quality import SHARED
 
 GIB = 1024**3
@@ -97,7 +98,7 @@ def bandwidth() -> float:
 
 def bytes_per_token(engine: TransformersEngine, context: int, *, dynamic: bool) -> float:
     model = engine.model
-    weights = model.get_memory_footprint()  # type: ignore[no-untyped-call]
+    weights = weight_bytes(model)
     config = model.config
     head_dim = config.hidden_size // config.num_attention_heads
     element = torch.finfo(model.dtype).bits // 8  # keys and values are kept in the compute dtype
