@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from arxivgpt.engine.base import Engine
@@ -41,8 +42,11 @@ def pick_auto(hardware: Hardware, fast_gpu: bool = False) -> AutoPick:
     return AutoPick(AUTO_FALLBACK, f"{why} for {AUTO_GPU_MODEL} in int8")
 
 
-def build_engine(settings: Settings, hardware: Hardware | None = None) -> Engine:
-    """The one engine of this process (build it once, at start-up)."""
+def build_engine(
+    settings: Settings, hardware: Hardware | None = None, on_choice: Callable[[str], None] | None = None
+) -> Engine:
+    """The one engine of this process (build it once, at start-up). `on_choice` hears the model's name as
+    soon as it is chosen, before the weights are read."""
     if settings.openai_base_url:
         return _openai_engine(settings)
     hardware = hardware or detect()
@@ -52,7 +56,10 @@ def build_engine(settings: Settings, hardware: Hardware | None = None) -> Engine
         log.info("ARXIVGPT_MODEL=auto: using %s because %s", pick.model, pick.reason)
         model = pick.model
     device = choose_device(settings.device, hardware)
-    engine: Engine = load(choose(model, settings.precision, device, hardware, settings), settings)
+    choice = choose(model, settings.precision, device, hardware, settings)
+    if on_choice is not None:
+        on_choice(choice.name)
+    engine: Engine = load(choice, settings)
     return engine
 
 
