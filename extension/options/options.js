@@ -99,11 +99,19 @@ for (const [key, field] of Object.entries(fields)) {
 async function refreshBackend() {
   const line = $("connection");
   const [health, models] = await Promise.all([ask({ type: "health" }), ask({ type: "models" })]);
-  line.classList.toggle("error", !health.ok);
-  line.textContent = health.ok
-    ? `Connected: the backend runs ${modelText(health.model)}.`
-    : `Not connected. ${health.error.message}`;
+  line.classList.toggle("error", !health.ok || health.status === "failed");
+  line.textContent = connectionText(health);
   if (models.ok) fillModels(models, fields.model.value);
+}
+
+/** /healthz in words: the model runs, is loading (summaries wait for it), or failed to load (and why). */
+function connectionText(health) {
+  if (!health.ok) return `Not connected. ${health.error.message}`;
+  if (health.status === "loading") {
+    return `Connected: the backend is loading ${modelText(health.model)} (${health.message ?? "a moment"}).`;
+  }
+  if (health.status === "failed") return `Connected, but the model did not load: ${health.message}`;
+  return `Connected: the backend runs ${modelText(health.model)}.`;
 }
 
 function fillModels(info, saved) {

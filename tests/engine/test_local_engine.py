@@ -120,9 +120,10 @@ def test_stop_strings_end_the_text_before_them(smollm2: TransformersEngine) -> N
     assert generation.usage.completion_tokens < 24
 
 
-def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEngine) -> None:
-    prompt = smollm2.format_prompt("Write a long story about a dragon.")
-    generation = smollm2.generate(prompt, GenerationOptions(max_new_tokens=200))
+def assert_cancel_stops_within_a_token(engine: TransformersEngine) -> None:
+    """Two pieces read, then cancel: nothing more comes, and the model is free again at once."""
+    prompt = engine.format_prompt("Write a long story about a dragon.")
+    generation = engine.generate(prompt, GenerationOptions(max_new_tokens=200))
     pieces = iter(generation)
     seen = [next(pieces), next(pieces)]
     generation.cancel()
@@ -131,8 +132,12 @@ def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEn
     # Each piece is at least one token; generation may have run one token past the cancel.
     assert generation.usage.completion_tokens <= len("".join(seen).split()) * 4 + 2
     started = time.perf_counter()
-    assert smollm2.generate(prompt, GenerationOptions(max_new_tokens=2)).text()
+    assert engine.generate(prompt, GenerationOptions(max_new_tokens=2)).text()
     assert time.perf_counter() - started < 10
+
+
+def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEngine) -> None:
+    assert_cancel_stops_within_a_token(smollm2)
 
 
 def test_abandoning_a_generation_releases_the_model(smollm2: TransformersEngine) -> None:
@@ -195,7 +200,7 @@ def test_the_converted_copy_is_reused(model_data_dir: Path, smollm2: Transformer
 def test_int8_loads_and_generates_on_the_cpu(model_data_dir: Path, smollm2: TransformersEngine) -> None:
     settings = Settings(model="smollm2-135m", precision="int8", data_dir=model_data_dir)
     engine = load(choose("smollm2-135m", "int8", "cpu", detect(), settings), settings)
-    assert engine.name == "smollm2-135m (cpu, int8)"
+    assert engine.name == "smollm2-135m (cpu, int8 bitsandbytes)"
     assert engine.model.get_memory_footprint() < smollm2.model.get_memory_footprint() / 2
     assert engine.generate(engine.format_prompt(QUESTION), GenerationOptions(max_new_tokens=6)).text().strip()
 

@@ -1,6 +1,7 @@
 """The FastAPI application: heavy objects built once in the lifespan, routers, error mapping and security.
 
-`create_app(settings)` builds the engine and resolver when the server starts; tests inject fakes instead:
+`create_app(settings)` builds the resolver when the server starts, and the engine behind it on a thread of its
+own (engine/background.py: the API answers while the model loads); tests inject fakes instead:
 `create_app(settings, engine=FakeEngine(...), resolver=PaperResolver(FakeArxiv(...), MemoryStore()))`.
 `app.state.shutdown` stops it cleanly (api/shutdown.py): the server calls it on SIGTERM/SIGINT, the lifespan
 when it ends.
@@ -8,6 +9,7 @@ when it ends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +22,7 @@ from arxivgpt.api.routes import health, models, papers, prompts, summaries
 from arxivgpt.api.security import SecurityMiddleware, check_exposure
 from arxivgpt.api.shutdown import Shutdown, ShutdownMiddleware
 from arxivgpt.engine.availability import survey as survey_models
+from arxivgpt.engine.background import BackgroundEngine
 from arxivgpt.engine.base import Engine
 from arxivgpt.engine.factory import build_engine
 from arxivgpt.papers.resolver import PaperResolver, build_resolver
@@ -50,11 +53,14 @@ def create_app(
         cleanups: list[Callable[[], None]] = []
         shutdown.attach()
         try:
-            # Before the model loads: what could be loaded instead is judged with its memory still free.
-            app.state.model_availability = survey_models(settings)
+            # Which presets this machine could load (GET /v1/models), judged once, on a thread: not in the way
+            # of the server answering, and started before the model so that its memory is mostly still free.
+            app.state.model_availability = asyncio.ensure_future(asyncio.to_thread(survey_models, settings))
             built_engine = engine
-            if built_engine is None:
-                built_engine = build_engine(settings)
+            if built_engine is None:  # loads behind the server, which answers meanwhile
+                built_engine = BackgroundEngine(
+                    lambda chosen: build_engine(settings, on_choice=chosen), settings.model
+                )
                 cleanups.append(built_engine.close)
             built_resolver = resolver or _build_resolver(settings, store, cleanups)
             summaries_store = store or built_resolver.store
@@ -63,7 +69,7 @@ def create_app(
             app.state.resolver = built_resolver
             app.state.store = summaries_store
             app.state.summarizer = Summarizer(built_resolver, built_engine, summaries_store, settings)
-            log.info("serving %s", built_engine.name)
+            log.info("serving on %s:%d", settings.host, settings.port)
             yield
         finally:
             shutdown.begin()  # no summary outlives the app, and none is half-stored

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from arxivgpt.engine.background import ready
 from arxivgpt.engine.base import Engine
 from arxivgpt.papers.resolver import PaperResolver
 from arxivgpt.settings import Settings
@@ -17,8 +18,16 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+def get_loading_engine(request: Request) -> Engine:
+    """The engine as it is, perhaps still loading (engine/background.py): for /healthz."""
     engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_engine(request: Request) -> Engine:
+    """The engine once its model is loaded (waits for it; a failed load raises ModelLoadError)."""
+    engine: Engine = request.app.state.engine
+    await ready(engine)
     return engine
 
 
@@ -34,5 +43,6 @@ def get_summarizer(request: Request) -> Summarizer:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+LoadingEngineDep = Annotated[Engine, Depends(get_loading_engine)]
 ResolverDep = Annotated[PaperResolver, Depends(get_resolver)]
 SummarizerDep = Annotated[Summarizer, Depends(get_summarizer)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
@@ -39,7 +41,8 @@ class ModelsInfo(BaseModel):
 async def list_models(engine: EngineDep, settings: SettingsDep, request: Request) -> ModelsInfo:
     """The loaded model and every preset, each marked running, loadable, or not with the reason (checked
     once, when the server started; switching models means restarting with ARXIVGPT_MODEL)."""
-    survey: dict[str, Availability] = getattr(request.app.state, "model_availability", {})
+    found = getattr(request.app.state, "model_availability", None)  # the lifespan's survey, once it is done
+    survey: dict[str, Availability] = (await found if isinstance(found, asyncio.Future) else found) or {}
     presets = []
     for p in PRESETS.values():
         running = engine.name == p.name or engine.name.startswith(f"{p.name} ")
