@@ -42,6 +42,7 @@
   let panel = null;
   trusted(button, () => {
     if (panel) {
+      panel.expand();
       panel.element.scrollIntoView({ behavior: "smooth", block: "nearest" });
       if (panel.state === "error") panel.start();
       return;

@@ -38,7 +38,7 @@ const FOLLOW_SLACK_PX = 24; // this close to the bottom, the view follows new te
  * A panel for `paper` (an ID string) in `doc`. `connect` opens the Port (chrome.runtime.connect by default),
  * `send` a one-shot message (chrome.runtime.sendMessage); `onClose` runs after the close button (shown only
  * when `closable`). With `trustedOnly` (on arXiv's pages) its buttons answer only a person's clicks.
- * Returns {element, start(request?), stop(), close(), show(done), state, paper}.
+ * Returns {element, start(request?), stop(), close(), show(done), expand(), state, paper}.
  */
 export function createSummaryPanel({
   doc = document,
@@ -288,6 +288,7 @@ export function createSummaryPanel({
     stop,
     close,
     show,
+    expand,
     get state() {
       return ui.summary.dataset.state;
     },

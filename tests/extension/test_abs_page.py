@@ -359,7 +359,7 @@ def test_a_long_summary_stays_within_a_900px_window_and_folds(
     assert folded["height"] < 60, f"folded, the panel is still {folded['height']} px tall"
     assert box(page, "blockquote.abstract")["y"] < 900, "folded, the abstract is still below the fold"
     assert page.locator('[data-arxivgpt="collapse"]').get_attribute("aria-expanded") == "false"
-    page.locator('[data-arxivgpt="collapse"]').click()
+    page.locator('[data-arxivgpt="bar"] [data-arxivgpt="summarize"]').click()  # Summarize again: unfolds it
     assert box(page, '[data-arxivgpt="panel"]')["height"] > 300
     page.close()
 
