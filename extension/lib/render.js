@@ -46,7 +46,6 @@ export function createSummaryPanel({
   connect,
   send,
   onClose,
-  onResult,
   closable = true,
   trustedOnly = true,
   request = {},
@@ -148,7 +147,7 @@ export function createSummaryPanel({
     if (following) ui.scroll.scrollTop = ui.scroll.scrollHeight;
   }
 
-  function finish(done, { kept = false } = {}) {
+  function finish(done) {
     context.done = done;
     const top = ui.scroll.scrollTop;
     const fragment = importHtml(doc, done.html); // sanitised by the backend, checked again here
@@ -164,7 +163,6 @@ export function createSummaryPanel({
     ui.notes.replaceChildren(...notes.map((text) => el(doc, "p", { class: "arxivgpt-note" }, text)));
     setState("done");
     disconnect(); // the stream is over; nothing more will come
-    if (!kept) onResult?.(done);
   }
 
   /** Show a finished summary that was kept (the side panel's memory of this paper). */
@@ -172,7 +170,7 @@ export function createSummaryPanel({
     done = { ...done, cached: true }; // written by an earlier run, whatever that run said
     context = { request: kept.request, meta: null, done };
     streamed = "";
-    finish(done, { kept: true });
+    finish(done);
   }
 
   function fail(error) {
