@@ -134,3 +134,21 @@ def test_a_request_whose_compiled_step_fails_goes_on_eagerly_from_the_tokens_it_
     finally:
         forget_compiled(smollm2.model)
         engine.close()
+
+
+@pytest.mark.gpu
+def test_the_fast_gpu_path(model_data_dir: Path) -> None:
+    """ARXIVGPT_FAST_GPU on CUDA: torchao int8, CUDA graphs, the static cache reused across requests."""
+    pytest.importorskip("torchao")
+    settings = Settings(model="smollm2-135m", data_dir=model_data_dir, fast_gpu=True)
+    engine = load(choose("smollm2-135m", "int8", "cuda", detect(), settings), settings)
+    try:
+        assert engine.name == "smollm2-135m (cuda, int8 torchao, compiled decode)", engine.name
+        prompt = engine.format_prompt(DIVERGENCE_PROMPTS[0])
+        first = engine.generate(prompt, GREEDY).text()
+        again = engine.generate(prompt, GREEDY)
+        assert first.strip() and again.text() == first
+        assert again.usage.cached_tokens == again.usage.prompt_tokens - 1
+        assert_cancel_stops_within_a_token(engine)
+    finally:
+        engine.close()
