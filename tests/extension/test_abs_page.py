@@ -259,10 +259,11 @@ def start_long_summary(extension: Extension, url: str) -> Page:
 
 
 def test_stop_keeps_the_partial_text(
-    extension: Extension, long_backend: Backend, backend_url: Callable[[str], None]
+    extension: Extension, long_backend: Backend, backend_url: Callable[[str], None], saved_settings: None
 ) -> None:
+    # One free answer, streamed token by token (a parts template streams whole accepted items only).
+    extension.set_storage({"template": FREE_TEMPLATE})
     page = start_long_summary(extension, long_backend.url)
-    # Past the first heading: a sentence of the model's (parts are written item by item).
     page.wait_for_function(
         "() => document.querySelector('[data-arxivgpt=\"summary\"]').textContent.length > 40",
         polling=200,
