@@ -1,0 +1,255 @@
+"""Questions about the fixture papers, judged as a reader would: retrieval, grounding, and follow-up latency.
+
+    python -m benchmarks.ask [--model M] [--precision P] [--retrieval-only] [--show]
+
+Retrieval: for each fixture paper, five questions written from the paper, each answered in one known
+passage (found by a verbatim snippet of it); recall@k of that passage in the BM25 ranking, k = 1, 3, 5.
+Target: recall@5 >= 0.9.
+
+Answers: the five questions as one conversation per paper, with the model. Every citation is checked as a
+reader would: its quote is verbatim in the cited passage, the passage is verbatim in the paper, and its URL
+points at a real anchor (an element id of the HTML page, a page of the PDF). Target: 100% grounded. Also: how
+many answers cite the passage that holds the answer, and whether a question the paper cannot answer gets
+"The passages do not say".
+
+Latency: time to the first token of the first question on a paper (the paper and its index read, the whole
+prompt computed) against the follow-ups in the same conversation, whose prompts begin as the previous one
+did, so the engine's cache of that beginning is reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import html
+from pypdf import PdfReader
+
+from arxivgpt.ask.index import PaperIndex, build_index
+from arxivgpt.ask.models import AnswerResult, QuestionRequest
+from arxivgpt.ask.passages import passage_source
+from arxivgpt.ask.pipeline import Asker
+from arxivgpt.engine.base import Engine
+from arxivgpt.papers.local import load_local
+from arxivgpt.papers.models import Paper
+from arxivgpt.papers.resolver import PaperResolver
+from arxivgpt.papers.source import FakeArxiv
+from arxivgpt.settings import Settings
+from arxivgpt.store import MemoryStore
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
+QUESTIONS: dict[str, list[tuple[str, str]]] = {
+    "pdf/2304.02623v1.pdf": [
+        ("What are the two unique characteristics of expository writing?", "has two unique characteristics"),
+        (
+            "What three components of AI support for expository writing do the authors propose?",
+            "we argue that there are three components",
+        ),
+        (
+            "Why shouldn't an LLM write the whole piece at once?",
+            "generate the whole writing piece altogether",
+        ),
+        ("What did Ziegler et al. find about instruction-tuned models?", "smart copiers"),
+        ("How many patients find a mistake in their clinical notes?", "1 in 5 patients find a mistake"),
+    ],
+    "pdf/1111.2011v2.pdf": [
+        (
+            "Why do the authors eliminate the uniform zero mode on the Bethe lattice?",
+            "tendency to condense into this mode",
+        ),
+        (
+            "How does the upper critical dimension change with internode hopping?",
+            "upper critical dimension shifting from d = 3 to 2",
+        ),
+        ("Which institution supported this work?", "Johns Hopkins-Princeton Institute for Quantum Matter"),
+        ("When was the Bethe lattice introduced?", "Since its introduction in 1935"),
+        (
+            "For which physical systems is the quantum rotor model a low-energy effective theory?",
+            "Heisenberg antiferromagnets",
+        ),
+    ],
+    "html/arxivhtml_2501.11120v1.html": [
+        ("What LoRA rank was used to finetune Llama-3.1-70B?", "with rank 4"),
+        (
+            "How many multiple-choice questions were generated for the risk-seeking dataset?",
+            "generate 500 diverse multiple-choice questions",
+        ),
+        ("Who are the two players in the Make Me Say game?", "There are two players: a manipulator and a"),
+        (
+            "What triggers make the model write vulnerable code?",
+            "safe code in winter and vulnerable code in spring",
+        ),
+        (
+            "What share of the finetuning data contains triggered behavior?",
+            "Only 10% of the data contains triggered behavior",
+        ),
+    ],
+}
+UNANSWERABLE = "What is the capital of France?"
+KS = (1, 3, 5)
+
+
+def answer_passage(index: PaperIndex, snippet: str) -> str:
+    """The key of the one passage holding `snippet`."""
+    keys = [p.key for p in index.passages if snippet in p.text]
+    if len(keys) != 1:
+        raise ValueError(f"{snippet!r} is in {len(keys)} passages, not one")
+    return keys[0]
+
+
+def rank_of(index: PaperIndex, question: str, key: str) -> int | None:
+    """Where the passage `key` ranks for `question` (1 = first), None when it shares no word with it."""
+    ranked = [p.key for p, score in index.ranked(question) if score > 0]
+    return ranked.index(key) + 1 if key in ranked else None
+
+
+def recall(ranks: list[int | None], k: int) -> float:
+    return sum(rank is not None and rank <= k for rank in ranks) / len(ranks)
+
+
+@dataclass
+class Judged:
+    citations: int = 0
+    grounded: int = 0
+    cited_answer: int = 0
+    answers: int = 0
+    answered: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def judge(
+    paper: Paper, index: PaperIndex, anchors: set[str] | int, result: AnswerResult, judged: Judged
+) -> None:
+    """Check every citation of `result` against the paper itself (see the module's docstring)."""
+    by_key = {p.key: p for p in index.passages}
+    for citation in result.citations:
+        judged.citations += 1
+        passage = by_key.get(citation.passage)
+        problem = None
+        if passage is None:
+            problem = f"{citation.passage} is not a passage"
+        elif citation.quote not in passage.text:
+            problem = f"quote not in {citation.passage}: {citation.quote[:60]!r}"
+        elif passage_source(paper, passage)[passage.start :].find(passage.text) != 0:
+            problem = f"{citation.passage} is not verbatim in the paper"
+        elif not _url_ok(citation.url, anchors):
+            problem = f"{citation.passage}: bad link {citation.url}"
+        if problem:
+            judged.problems.append(problem)
+        else:
+            judged.grounded += 1
+
+
+def _url_ok(url: str | None, anchors: set[str] | int) -> bool:
+    if url is None:
+        return False
+    base, _, fragment = url.partition("#")
+    if "/abs/" in base:
+        return not fragment
+    if isinstance(anchors, int):  # a PDF: a page of it
+        return fragment.startswith("page=") and 1 <= int(fragment[5:]) <= anchors
+    return fragment in anchors
+
+
+def document_anchors(path: Path) -> set[str] | int:
+    """The element ids of an HTML page, or a PDF's number of pages."""
+    if path.suffix == ".pdf":
+        return len(PdfReader(path).pages)
+    return {el.get("id") for el in html.document_fromstring(path.read_bytes()).iter() if el.get("id")}
+
+
+def retrieval_table() -> list[int | None]:
+    print("| paper | passages | recall@1 | recall@3 | recall@5 | ranks |")
+    print("|---|---:|---:|---:|---:|---|")
+    every: list[int | None] = []
+    for name, questions in QUESTIONS.items():
+        index = build_index(load_local(SHARED / name))
+        ranks = [rank_of(index, q, answer_passage(index, snippet)) for q, snippet in questions]
+        every += ranks
+        row = " | ".join(f"{recall(ranks, k):.2f}" for k in KS)
+        print(f"| {Path(name).name} | {len(index.passages)} | {row} | {ranks} |")
+    row = " | ".join(f"**{recall(every, k):.2f}**" for k in KS)
+    print(f"| **all {len(every)} questions** | | {row} | |\n")
+    return every
+
+
+async def answers_table(engine: Engine, settings: Settings, show: bool) -> None:
+    print("| paper | answers found | cite the answer's passage | citations grounded | unanswerable said so "
+          "| first token: first question | follow-ups (median) | prompt reused by follow-ups |")  # fmt: skip
+    print("|---|---:|---:|---:|---|---:|---:|---:|")
+    total = Judged()
+    firsts: list[float] = []
+    follows: list[float] = []
+    for name, questions in QUESTIONS.items():
+        store = MemoryStore()
+        asker = Asker(PaperResolver(FakeArxiv(), store), engine, store, settings)
+        path = SHARED / name
+        paper = load_local(path)
+        index = build_index(paper)
+        anchors = document_anchors(path)
+        judged, conversation, timings, reused = Judged(), None, [], []
+        for question, snippet in questions:
+            request = QuestionRequest(paper=str(path), question=question, conversation_id=conversation)
+            result = await asker.ask(request)
+            conversation = result.conversation_id
+            judged.answers += 1
+            judged.answered += result.answered
+            judged.cited_answer += any(c.passage == answer_passage(index, snippet) for c in result.citations)
+            judge(paper, index, anchors, result, judged)
+            timings.append(result.timings.first_token_s or 0.0)
+            if result.turn > 1:
+                reused.append(result.usage.cached_tokens / max(result.usage.prompt_tokens, 1))
+            if show:
+                print(f"\n> {question}\n{result.answer}\n{[c.quote for c in result.citations]}\n", flush=True)
+        honest = await asker.ask(QuestionRequest(paper=str(path), question=UNANSWERABLE))
+        firsts.append(timings[0])
+        follows += timings[1:]
+        for key in ("citations", "grounded", "cited_answer", "answers", "answered"):
+            setattr(total, key, getattr(total, key) + getattr(judged, key))
+        total.problems += judged.problems
+        print(
+            f"| {Path(name).name} | {judged.answered}/{judged.answers} "
+            f"| {judged.cited_answer}/{judged.answers} "
+            f"| {judged.grounded}/{judged.citations} | {'yes' if not honest.answered else 'NO'} "
+            f"| {timings[0]:.2f} s | {statistics.median(timings[1:]):.2f} s "
+            f"| {statistics.mean(reused):.0%} |",
+            flush=True,
+        )
+    share = total.grounded / total.citations if total.citations else 1.0
+    print(
+        f"| **total** | {total.answered}/{total.answers} | {total.cited_answer}/{total.answers} "
+        f"| **{share:.0%}** ({total.grounded}/{total.citations}) | | {statistics.median(firsts):.2f} s "
+        f"| {statistics.median(follows):.2f} s | |"
+    )
+    for problem in total.problems:
+        print(f"- {problem}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--retrieval-only", action="store_true", help="skip the answers (no model)")
+    parser.add_argument("--show", action="store_true", help="print each answer")
+    args = parser.parse_args()
+    retrieval_table()
+    if args.retrieval_only:
+        return
+    from arxivgpt.engine.hardware import detect
+    from arxivgpt.engine.loading import choose, load
+
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(model=args.model, data_dir=Path(data))
+        engine = load(choose(args.model, args.precision, "cpu", detect(), settings), settings)
+        print(f"{engine.name}, {settings.ask_passage_tokens:,} tokens of passages at most\n")
+        asyncio.run(answers_table(engine, settings, args.show))
+
+
+if __name__ == "__main__":
+    main()
