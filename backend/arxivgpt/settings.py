@@ -44,8 +44,17 @@ class Settings(BaseSettings):
     model: str = "auto"
     """A preset (`arxivgpt models` lists them), a Hugging Face model ID, a local model folder or a .gguf file;
     `auto` takes vicuna-7b in 8-bit where a CUDA GPU has room for it, otherwise smollm2-135m."""
-    precision: Literal["auto", "int8", "nf4", "bf16", "fp16", "fp32"] = "auto"
-    """`auto` is the preset's own (int8 for the 7B and 13B presets, the mission's 8-bit)."""
+    precision: Literal["auto", "int8", "bnb-int8", "fp8", "nf4", "bf16", "fp16", "fp32"] = "auto"
+    """`auto` is the preset's own (int8 for the 7B and 13B presets, the mission's 8-bit) on a GPU, and bf16 on
+    a CPU with AMX or AVX-512-BF16 (fp32 elsewhere). `bnb-int8` is bitsandbytes' LLM.int8 whatever
+    ARXIVGPT_FAST_GPU says; `fp8` is torchao's float8 weight-only, on GPUs that have float8 (Ada, Hopper)."""
+    fast_gpu: bool = False
+    """On a CUDA GPU, `int8` becomes torchao's int8 weight-only with a static key/value cache and a compiled
+    decode step (bf16, fp16 and fp8 get the compiled step too). Off until a GPU run here has measured it;
+    off, `int8` is bitsandbytes' LLM.int8 (benchmarks/README.md)."""
+    compile_decode: Literal["auto", "on", "off"] = "auto"
+    """The decode step compiled over a static key/value cache: `auto` where ARXIVGPT_FAST_GPU puts the model
+    on a CUDA GPU; `on` on any device (on the CPU it measured slower than eager); `off` never."""
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     int8_threshold: float = Field(default=6.0, ge=0.0)
     """bitsandbytes' outlier threshold for int8; 0 skips the outlier path (faster, slightly less exact)."""

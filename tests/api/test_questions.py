@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from arxivgpt.api import create_app
+from arxivgpt.engine.background import BackgroundEngine
+from arxivgpt.engine.base import Engine
 from arxivgpt.engine.fake import FakeEngine
+from arxivgpt.errors import ModelLoadError
 from arxivgpt.papers.resolver import PaperResolver
 from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.settings import Settings
@@ -234,3 +239,41 @@ def test_conversations_survive_a_restart(tmp_path: Path, arxiv: FakeArxiv) -> No
     with app_client() as client:  # a new app, a new store on the same file
         read = client.get(f"/v1/conversations/{made['conversation_id']}").json()
     assert read["turns"][0]["answer"] == ANSWER and read["turns"][0]["model"] == "fake"
+
+
+def test_a_question_asked_while_the_model_loads_waits_for_it(
+    settings: Settings, arxiv: FakeArxiv, store: MemoryStore
+) -> None:
+    release = threading.Event()
+
+    def build() -> Engine:
+        assert release.wait(10)
+        return FakeEngine(ANSWER)
+
+    app = create_app(
+        settings, engine=BackgroundEngine(build, "smollm2-135m"), resolver=PaperResolver(arxiv, store)
+    )
+    with TestClient(app, base_url=BASE_URL) as client:
+        responses: list[httpx.Response] = []
+        asking = threading.Thread(
+            target=lambda: responses.append(client.post("/v1/questions", json=QUESTION))
+        )
+        asking.start()
+        asking.join(0.3)
+        assert asking.is_alive(), "the question waits for the model"
+        empty = client.post("/v1/questions", json={**QUESTION, "question": " "})
+        assert empty.status_code == 422  # a question that cannot be asked is refused without waiting
+        release.set()
+        asking.join(30)
+        assert responses[0].status_code == 200 and responses[0].json()["answer"] == ANSWER
+
+
+def test_a_model_that_cannot_load_is_503_for_questions_too(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", model=str(tmp_path / "missing.gguf"))
+    with TestClient(create_app(settings), base_url=BASE_URL) as client:
+        engine = client.app.state.engine
+        assert isinstance(engine, BackgroundEngine)
+        with pytest.raises(ModelLoadError):
+            engine.wait(timeout=60)
+        response = client.post("/v1/questions", json=QUESTION)
+        assert response.status_code == 503 and response.json()["error"]["code"] == "model_unavailable"

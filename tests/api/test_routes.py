@@ -184,7 +184,7 @@ def test_unexpected_errors_are_500_without_details(client: TestClient, arxiv: Fa
         (ModelServerError("vLLM is down"), 502, "model_server_error"),
         (HtmlExtractionError("garbled"), 502, "extraction_error"),
         (QueueFull("busy", retry_after=12), 429, "queue_full"),
-        (ModelLoadError("set ARXIVGPT_PRECISION=nf4"), 500, "model_error"),
+        (ModelLoadError("set ARXIVGPT_PRECISION=nf4"), 503, "model_unavailable"),
         (CacheError("cache is locked"), 500, "cache_error"),
         (ValueError("secret"), 500, "internal_error"),
     ],

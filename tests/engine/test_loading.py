@@ -91,8 +91,61 @@ def test_the_cpu_computes_in_bf16_by_default_where_it_has_the_instructions_for_i
     assert (choice.precision, choice.name) == (chosen, name)
 
 
-def test_a_gpu_choice_says_only_its_precision(settings: Settings) -> None:
-    assert choose("vicuna-7b", "auto", "cuda", H100, settings).name == "vicuna-7b (cuda, int8)"
+H100_AO = Hardware(
+    "NVIDIA H100", 79 * GIB, False, 120 * GIB, bitsandbytes=True, torchao=True, cuda_capability=(9, 0)
+)
+H100_NO_AO = Hardware("NVIDIA H100", 79 * GIB, False, 120 * GIB, bitsandbytes=True, cuda_capability=(9, 0))
+A100_AO = Hardware(
+    "NVIDIA A100", 79 * GIB, False, 120 * GIB, bitsandbytes=True, torchao=True, cuda_capability=(8, 0)
+)
+
+
+@pytest.mark.parametrize(
+    ("precision", "changes", "hardware", "expected"),
+    [
+        # Until a GPU run has measured it, int8 is bitsandbytes' LLM.int8 and nothing is compiled.
+        ("auto", {}, H100_AO, ("int8", "bitsandbytes", False, "vicuna-7b (cuda, int8 bitsandbytes)")),
+        ("int8", {}, H100, ("int8", "bitsandbytes", False, "vicuna-7b (cuda, int8 bitsandbytes)")),
+        (
+            "int8",
+            {"fast_gpu": True},
+            H100_AO,
+            ("int8", "torchao", True, "vicuna-7b (cuda, int8 torchao, compiled decode)"),
+        ),
+        (
+            "bnb-int8",
+            {"fast_gpu": True},
+            H100_AO,
+            ("bnb-int8", "bitsandbytes", False, "vicuna-7b (cuda, int8 bitsandbytes)"),
+        ),
+        ("fp8", {}, H100_AO, ("fp8", "torchao", False, "vicuna-7b (cuda, fp8 torchao)")),
+        ("bf16", {"fast_gpu": True}, H100_AO, ("bf16", "", True, "vicuna-7b (cuda, bf16, compiled decode)")),
+        (
+            "bf16",
+            {"fast_gpu": True, "compile_decode": "off"},
+            H100_AO,
+            ("bf16", "", False, "vicuna-7b (cuda, bf16)"),
+        ),
+        ("nf4", {"compile_decode": "on"}, H100_AO, ("nf4", "bitsandbytes", False, "vicuna-7b (cuda, nf4)")),
+    ],
+)
+def test_gpu_choices_name_their_quantizer_and_whether_the_decode_step_is_compiled(
+    tmp_path: Path,
+    precision: str,
+    changes: dict[str, object],
+    hardware: Hardware,
+    expected: tuple[str, str, bool, str],
+) -> None:
+    settings = Settings(data_dir=tmp_path, **changes)  # type: ignore[arg-type]
+    choice = choose("vicuna-7b", precision, "cuda", hardware, settings)
+    assert (choice.precision, choice.quantizer, choice.compiled, choice.name) == expected
+
+
+def test_compiling_on_the_cpu_is_asked_for_not_chosen(tmp_path: Path) -> None:
+    auto = choose("smollm2-135m", "auto", "cpu", AMX_CPU, Settings(data_dir=tmp_path, fast_gpu=True))
+    assert not auto.compiled
+    asked = choose("smollm2-135m", "auto", "cpu", AMX_CPU, Settings(data_dir=tmp_path, compile_decode="on"))
+    assert asked.compiled and asked.name == "smollm2-135m (cpu, bf16 on AMX, compiled decode)"
 
 
 @pytest.mark.parametrize(
@@ -111,6 +164,10 @@ def test_a_gpu_choice_says_only_its_precision(settings: Settings) -> None:
         ),
         ("vicuna-7b", "int8", "cuda", SMALL_GPU, ModelLoadError, "use ARXIVGPT_PRECISION=nf4"),
         ("vicuna-13b", "nf4", "cuda", SMALL_GPU, ModelLoadError, "a smaller ARXIVGPT_MODEL"),
+        ("vicuna-7b", "fp8", "cuda", A100_AO, ModelLoadError, r"needs a GPU with float8.*NVIDIA A100 has no"),
+        ("vicuna-7b", "fp8", "cuda", H100_NO_AO, ModelLoadError, r"fp8 on this device needs torchao: `pip"),
+        ("smollm2-135m", "fp8", "cpu", CPU_ONLY, ModelLoadError, r"float8 .* this runs on the cpu; use int8"),
+        ("vicuna-7b", "bnb-int8", "mps", MAC, ModelLoadError, "bnb-int8 needs bitsandbytes"),
     ],
 )
 def test_impossible_combinations_fail_before_loading(

@@ -195,7 +195,7 @@ def test_the_converted_copy_is_reused(model_data_dir: Path, smollm2: Transformer
 def test_int8_loads_and_generates_on_the_cpu(model_data_dir: Path, smollm2: TransformersEngine) -> None:
     settings = Settings(model="smollm2-135m", precision="int8", data_dir=model_data_dir)
     engine = load(choose("smollm2-135m", "int8", "cpu", detect(), settings), settings)
-    assert engine.name == "smollm2-135m (cpu, int8)"
+    assert engine.name == "smollm2-135m (cpu, int8 bitsandbytes)"
     assert engine.model.get_memory_footprint() < smollm2.model.get_memory_footprint() / 2
     assert engine.generate(engine.format_prompt(QUESTION), GenerationOptions(max_new_tokens=6)).text().strip()
 

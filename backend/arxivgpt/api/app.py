@@ -1,6 +1,7 @@
 """The FastAPI application: heavy objects built once in the lifespan, routers, error mapping and security.
 
-`create_app(settings)` builds the engine and resolver when the server starts; tests inject fakes instead:
+`create_app(settings)` builds the resolver when the server starts, and the engine behind it on a thread of its
+own (engine/background.py: the API answers while the model loads); tests inject fakes instead:
 `create_app(settings, engine=FakeEngine(...), resolver=PaperResolver(FakeArxiv(...), MemoryStore()))`.
 `app.state.shutdown` stops it cleanly (api/shutdown.py): the server calls it on SIGTERM/SIGINT, the lifespan
 when it ends.
@@ -20,6 +21,7 @@ from arxivgpt.api.routes import conversations, health, models, papers, prompts, 
 from arxivgpt.api.security import SecurityMiddleware, check_exposure
 from arxivgpt.api.shutdown import Shutdown, ShutdownMiddleware
 from arxivgpt.ask.pipeline import Asker
+from arxivgpt.engine.background import BackgroundEngine
 from arxivgpt.engine.base import Engine
 from arxivgpt.engine.factory import build_engine
 from arxivgpt.papers.resolver import PaperResolver, build_resolver
@@ -51,8 +53,8 @@ def create_app(
         shutdown.attach()
         try:
             built_engine = engine
-            if built_engine is None:
-                built_engine = build_engine(settings)
+            if built_engine is None:  # loads behind the server, which answers meanwhile
+                built_engine = BackgroundEngine(lambda: build_engine(settings), settings.model)
                 cleanups.append(built_engine.close)
             built_resolver = resolver or _build_resolver(settings, store, cleanups)
             summaries_store = store or built_resolver.store
@@ -64,7 +66,7 @@ def create_app(
             app.state.asker = asker = Asker(built_resolver, built_engine, summaries_store, settings)
             asker.others_waiting = app.state.summarizer.waiting  # questions and summaries share one queue
             app.state.summarizer.others_waiting = asker.waiting
-            log.info("serving %s", built_engine.name)
+            log.info("serving on %s:%d", settings.host, settings.port)
             yield
         finally:
             shutdown.begin()  # no summary outlives the app, and none is half-stored

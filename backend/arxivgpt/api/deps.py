@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from arxivgpt.ask.pipeline import Asker
+from arxivgpt.engine.background import ready
 from arxivgpt.engine.base import Engine
 from arxivgpt.papers.resolver import PaperResolver
 from arxivgpt.settings import Settings
@@ -18,8 +19,16 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+def get_loading_engine(request: Request) -> Engine:
+    """The engine as it is, perhaps still loading (engine/background.py): for /healthz."""
     engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_engine(request: Request) -> Engine:
+    """The engine once its model is loaded (waits for it; a failed load raises ModelLoadError)."""
+    engine: Engine = request.app.state.engine
+    await ready(engine)
     return engine
 
 
@@ -40,6 +49,7 @@ def get_asker(request: Request) -> Asker:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+LoadingEngineDep = Annotated[Engine, Depends(get_loading_engine)]
 ResolverDep = Annotated[PaperResolver, Depends(get_resolver)]
 SummarizerDep = Annotated[Summarizer, Depends(get_summarizer)]
 AskerDep = Annotated[Asker, Depends(get_asker)]

@@ -8,7 +8,8 @@
     SourceUnavailable      503  upstream_unavailable
     ExtractionError        502  extraction_error
     QueueFull              429  queue_full            (+ Retry-After header)
-    ModelError             500  model_error           (ModelLoadError too; the message says what to change)
+    ModelLoadError         503  model_unavailable     (not loadable; the message says what to change)
+    ModelError             500  model_error
     CacheFull              507  cache_full            (the disk holding the cache is full)
     CacheError             500  cache_error
     ShuttingDown           503  shutting_down         (+ Retry-After; a stream gets it as an `error` event)
@@ -38,6 +39,7 @@ from arxivgpt.errors import (
     ExtractionError,
     InvalidInput,
     ModelError,
+    ModelLoadError,
     ModelServerError,
     PaperNotFound,
     QueueFull,
@@ -58,6 +60,7 @@ ERROR_TABLE: list[tuple[type[ArxivGPTError], int, str]] = [
     (SourceUnavailable, 503, "upstream_unavailable"),
     (ExtractionError, 502, "extraction_error"),
     (QueueFull, 429, "queue_full"),
+    (ModelLoadError, 503, "model_unavailable"),
     (ModelError, 500, "model_error"),
     (CacheFull, 507, "cache_full"),
     (CacheError, 500, "cache_error"),

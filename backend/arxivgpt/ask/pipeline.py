@@ -33,6 +33,7 @@ from arxivgpt.ask.models import (
 from arxivgpt.ask.passages import Passage
 from arxivgpt.ask.prompt import PromptParts, default_template
 from arxivgpt.ask.ranking import words
+from arxivgpt.engine.background import ready
 from arxivgpt.engine.base import Engine, GenerationOptions
 from arxivgpt.errors import ConversationNotFound, InvalidInput, QueueFull
 from arxivgpt.papers.ids import ArxivId, match_arxiv_id, parse_arxiv_id
@@ -100,6 +101,8 @@ class Asker:
         """Meta, the answer's text as Delta pieces (sentence by sentence), then Done.
 
         Errors before Meta are raised before anything is yielded."""
+        _checked_question(request)
+        await ready(self.engine)  # the model may still be loading at start-up
         conversation_id = request.conversation_id
         if conversation_id is not None:
             self._claim(conversation_id)

@@ -70,9 +70,13 @@ class Generation:
 
 
 class Engine(Protocol):
-    name: str
-    """What to show the user: the preset or model, and where it runs ("smollm2-135m (cpu, float32)")."""
-    context_length: int
+    @property
+    def name(self) -> str:
+        """What to show the user: the preset or model, and where it runs ("smollm2-135m (cpu, fp32)")."""
+        ...
+
+    @property
+    def context_length(self) -> int: ...
 
     def format_prompt(self, message: str) -> str:
         """`message` wrapped in the model's prompt format, ready for `generate`."""

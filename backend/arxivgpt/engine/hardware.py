@@ -23,10 +23,17 @@ class Hardware:
     cpu_bf16: str | None = None
     """The CPU's bfloat16 matrix instructions ("AMX", "AVX-512-BF16"), or None: without them bf16 on the CPU
     is emulated, and measured 4.5x slower than fp32 (benchmarks/README.md)."""
+    torchao: bool = False
+    cuda_capability: tuple[int, int] | None = None
+    """The GPU's compute capability: float8 arithmetic needs (8, 9) (Ada) or newer (Hopper is (9, 0))."""
 
     @property
     def cuda(self) -> bool:
         return self.cuda_name is not None
+
+    @property
+    def float8(self) -> bool:
+        return self.cuda_capability is not None and self.cuda_capability >= (8, 9)
 
     def free_bytes(self, device: Device) -> int:
         return self.cuda_free_bytes if device == "cuda" else self.ram_available_bytes
@@ -45,10 +52,11 @@ class Hardware:
 def detect() -> Hardware:
     import torch
 
-    cuda_name, cuda_free = None, 0
+    cuda_name, cuda_free, capability = None, 0, None
     if torch.cuda.is_available():
         cuda_name = torch.cuda.get_device_name(0)
         cuda_free = torch.cuda.mem_get_info(0)[0]
+        capability = tuple(torch.cuda.get_device_capability(0))
     mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
     return Hardware(
         cuda_name,
@@ -57,6 +65,8 @@ def detect() -> Hardware:
         _ram_available(),
         importlib.util.find_spec("bitsandbytes") is not None,
         cpu_bf16(),
+        importlib.util.find_spec("torchao") is not None,
+        (capability[0], capability[1]) if capability else None,
     )
 
 

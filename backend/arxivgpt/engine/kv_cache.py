@@ -105,10 +105,6 @@ class PreallocatedCache(DynamicCache):
             return None
         return cls(len(layer_types), capacity)
 
-    def empty(self) -> None:
-        for layer in self.layers:
-            layer.reset()
-
     @property
     def allocated_bytes(self) -> int:
         total = 0

@@ -10,8 +10,9 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from arxivgpt.engine.compiled import COMPILED_TAG, use_compile_cache
 from arxivgpt.engine.convert import converted_dir
 from arxivgpt.engine.hardware import GIB, Device, Hardware
 from arxivgpt.engine.presets import PRESETS, SMOLLM2_GGUF, SMOLLM2_PACKAGE, Precision, Preset
@@ -22,6 +23,9 @@ from arxivgpt.settings import Settings
 log = logging.getLogger(__name__)
 _DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
 MEMORY_HEADROOM = 1.2  # weights plus activations, KV cache and allocator slack
+
+
+Quantizer = Literal["", "bitsandbytes", "torchao"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,18 @@ class ModelChoice:
     compute: str = ""
     """The precision as the CPU computes it, where that decides the speed ("bf16 on AMX", "fp32, no bf16
     on this CPU"); "" elsewhere."""
+    quantizer: Quantizer = ""
+    """Who stores the weights in fewer bits: bitsandbytes (LLM.int8, nf4), torchao (int8 and float8
+    weight-only, compileable), or nobody."""
+    compiled: bool = False
+    """Decode with a static key/value cache and a compiled step (compiled.py)."""
 
     @property
     def name(self) -> str:
-        return f"{self.label} ({self.device}, {self.compute or self.precision})"
+        what = self.compute or self.precision
+        if self.precision in ("int8", "bnb-int8", "fp8"):
+            what = f"{self.precision.removeprefix('bnb-')} {self.quantizer}"
+        return f"{self.label} ({self.device}, {what}{COMPILED_TAG if self.compiled else ''})"
 
 
 def choose(model: str, precision: str, device: Device, hardware: Hardware, settings: Settings) -> ModelChoice:
@@ -51,11 +63,29 @@ def choose(model: str, precision: str, device: Device, hardware: Hardware, setti
     )
     if precision == "auto" and device == "cpu" and chosen == "fp32" and hardware.cpu_bf16:
         chosen = "bf16"  # the fast path where the CPU has bf16 matrix instructions; fp32 is the reference
-    _check_precision(chosen, device, hardware)
+    quantizer = _quantizer(chosen, device, settings)
+    _check_precision(chosen, quantizer, device, hardware)
     if preset is not None:
         _check_memory(preset, chosen, device, hardware)
     compute = _cpu_compute(precision, chosen, device, hardware)
-    return ModelChoice(model, source, preset, chosen, device, compute)
+    compiled = _compiled(settings, device, quantizer)
+    return ModelChoice(model, source, preset, chosen, device, compute, quantizer, compiled)
+
+
+def _quantizer(precision: Precision, device: Device, settings: Settings) -> Quantizer:
+    if precision == "int8":
+        return "torchao" if device == "cuda" and settings.fast_gpu else "bitsandbytes"
+    if precision in ("bnb-int8", "nf4"):
+        return "bitsandbytes"
+    return "torchao" if precision == "fp8" else ""
+
+
+def _compiled(settings: Settings, device: Device, quantizer: Quantizer) -> bool:
+    if settings.compile_decode == "off" or quantizer == "bitsandbytes":
+        if settings.compile_decode == "on":
+            log.warning("bitsandbytes' layers cannot be compiled: decoding without compile")
+        return False
+    return settings.compile_decode == "on" or (device == "cuda" and settings.fast_gpu)
 
 
 def _cpu_compute(requested: str, precision: Precision, device: Device, hardware: Hardware) -> str:
@@ -106,8 +136,8 @@ def smollm2_gguf() -> Path:
     return Path(spec.origin).parent / SMOLLM2_GGUF
 
 
-def _check_precision(precision: Precision, device: Device, hardware: Hardware) -> None:
-    if precision in ("int8", "nf4"):
+def _check_precision(precision: Precision, quantizer: Quantizer, device: Device, hardware: Hardware) -> None:
+    if quantizer == "bitsandbytes":
         if not hardware.bitsandbytes:
             raise ModelLoadError(
                 f"ARXIVGPT_PRECISION={precision} needs bitsandbytes: `pip install bitsandbytes`, "
@@ -115,6 +145,17 @@ def _check_precision(precision: Precision, device: Device, hardware: Hardware) -
             )
         if device == "mps":
             raise ModelLoadError(f"{precision} (bitsandbytes) does not run on Apple's MPS; use fp16 there")
+    if precision == "fp8" and not (device == "cuda" and hardware.float8):
+        where = f"{hardware.cuda_name} has no float8" if device == "cuda" else f"this runs on the {device}"
+        raise ModelLoadError(
+            f"ARXIVGPT_PRECISION=fp8 needs a GPU with float8 arithmetic (Ada or Hopper, compute capability "
+            f"8.9 or newer) and {where}; use int8"
+        )
+    if quantizer == "torchao" and not hardware.torchao:
+        raise ModelLoadError(
+            f"ARXIVGPT_PRECISION={precision} on this device needs torchao: `pip install torchao`, "
+            "or ARXIVGPT_PRECISION=bnb-int8 for bitsandbytes"
+        )
 
 
 def _check_memory(preset: Preset, precision: Precision, device: Device, hardware: Hardware) -> None:
@@ -136,12 +177,15 @@ def load(choice: ModelChoice, settings: Settings) -> Any:
     folder = _weights_folder(choice.source, settings)
     model, tokenizer = _from_pretrained(folder, choice, settings)
     preset = choice.preset
+    loaded = time.perf_counter() - started
     megabytes = model.get_memory_footprint() / 1e6
     log.info(
         "loaded %s from %s on %s (%s) in %.1f s, %.0f MB",
-        choice.label, folder, choice.device, choice.precision, time.perf_counter() - started, megabytes,
+        choice.label, folder, choice.device, choice.precision, loaded, megabytes,
     )  # fmt: skip
-    return TransformersEngine(
+    if choice.compiled:
+        use_compile_cache(settings.data_dir)
+    engine = TransformersEngine(
         model,
         tokenizer,
         name=choice.name,
@@ -149,7 +193,11 @@ def load(choice: ModelChoice, settings: Settings) -> Any:
         prompt_format=FIXED_FORMATS.get(preset.prompt_format) if preset else None,
         eos_token_id=preset.eos_token_id if preset else None,
         repetition_penalty=preset.repetition_penalty if preset else 1.0,
+        compiled=choice.compiled,
     )
+    engine.timings.load_s = loaded
+    engine.warm_up()
+    return engine
 
 
 def _weights_folder(source: str, settings: Settings) -> str:
@@ -166,13 +214,16 @@ def _from_pretrained(folder: str, choice: ModelChoice, settings: Settings) -> tu
 
     kwargs: dict[str, Any] = {"device_map": choice.device, "low_cpu_mem_usage": True}
     compute = torch.float32 if choice.device == "cpu" else torch.float16
-    if choice.precision == "int8":
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_8bit=True, llm_int8_threshold=settings.int8_threshold
-        )
+    if choice.quantizer == "torchao":
+        kwargs["quantization_config"] = torchao_config(choice.precision)
+        kwargs["dtype"] = torch.bfloat16
     elif choice.precision == "nf4":
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute
+        )
+    elif choice.quantizer == "bitsandbytes":
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_8bit=True, llm_int8_threshold=settings.int8_threshold
         )
     else:
         kwargs["dtype"] = getattr(torch, _DTYPES[choice.precision])
@@ -185,6 +236,17 @@ def _from_pretrained(folder: str, choice: ModelChoice, settings: Settings) -> tu
         raise ModelLoadError(_load_advice(choice, error)) from error
     model.eval()
     return model, tokenizer
+
+
+def torchao_config(precision: Precision) -> Any:
+    """transformers' TorchAoConfig for int8 or float8 weight-only. torchao's own default switches on
+    coordinate-descent autotuning for every later compile, which never finished here: it stays off."""
+    from torchao.quantization import Float8WeightOnlyConfig, Int8WeightOnlyConfig
+    from transformers import TorchAoConfig
+
+    if precision == "fp8":
+        return TorchAoConfig(quant_type=Float8WeightOnlyConfig(set_inductor_config=False))
+    return TorchAoConfig(quant_type=Int8WeightOnlyConfig(set_inductor_config=False))
 
 
 def _with_adapter(model: Any, adapter: str) -> Any:

@@ -2,15 +2,19 @@
 
 The keys and values of the last prompt are kept (prefix_cache.py), in buffers allocated once for the whole
 context (kv_cache.py): a prompt that starts like the previous one, as every part of a summary does, only
-computes what is new, and no token copies the cache.
+computes what is new, and no token copies the cache. A compiled engine (compiled.py) keeps them in a
+`StaticCache` instead and decodes with a compiled step; if compiling fails, it says so once and goes on
+eagerly.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -24,6 +28,14 @@ from transformers import (
 )
 
 from arxivgpt.engine.base import Generation, GenerationOptions, Usage
+from arxivgpt.engine.compiled import (
+    COMPILED_TAG,
+    WARM_UP_MESSAGE,
+    WARM_UP_TOKENS,
+    compile_config,
+    forget_compiled,
+    static_cache,
+)
 from arxivgpt.engine.kv_cache import PreallocatedCache
 from arxivgpt.engine.penalty import AnswerRepetitionPenalty
 from arxivgpt.engine.prefix_cache import PrefixCache
@@ -31,6 +43,14 @@ from arxivgpt.engine.stops import StopScanner
 from arxivgpt.errors import InvalidInput, ModelError
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class StartupTimings:
+    load_s: float | None = None
+    """Reading the weights (and quantising them, where a quantizer does that at load)."""
+    warm_up_s: float | None = None
+    """The first short generation: allocating the cache, and on a compiled engine compiling the step."""
 
 
 class TransformersEngine:
@@ -46,6 +66,7 @@ class TransformersEngine:
         prompt_format: Callable[[str], str] | None = None,
         eos_token_id: int | None = None,
         repetition_penalty: float = 1.0,
+        compiled: bool = False,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -59,7 +80,41 @@ class TransformersEngine:
         # One long-lived worker runs every `generate`, so requests take turns. A thread per request would also
         # start a fresh OpenMP pool each time, which cost ~15% of CPU decoding speed in benchmarks/engine.py.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
-        self.prefix_cache = PrefixCache(PreallocatedCache.for_model(model.config, context_length))
+        self.timings = StartupTimings()
+        self.compiled = compiled
+        if compiled:
+            model.generation_config.compile_config = compile_config(model.device.type)
+            self.prefix_cache = PrefixCache(static_cache(model, context_length))
+        else:
+            self.prefix_cache = PrefixCache(PreallocatedCache.for_model(model.config, context_length))
+
+    def warm_up(self) -> None:
+        """One short generation on the worker thread, before the first request: it allocates the cache and,
+        on a compiled engine, compiles the decode step (falling back to eager if that fails)."""
+        started = time.perf_counter()
+        prompt = self.encode(self.format_prompt(WARM_UP_MESSAGE))
+        generation = Generation(pieces=iter(()), usage=Usage(prompt_tokens=int(prompt.shape[1])))
+        options = GenerationOptions(max_new_tokens=WARM_UP_TOKENS)
+        run = _Run(self, prompt, options, generation, extra={"min_new_tokens": WARM_UP_TOKENS})
+        generation.pieces = run.pieces()
+        generation.text()
+        self.prefix_cache.clear()
+        self.timings.warm_up_s = time.perf_counter() - started
+        if self.compiled:
+            log.info("%s: compiled the decode step in %.1f s", self.name, self.timings.warm_up_s)
+
+    def fall_back_to_eager(self, error: BaseException) -> None:
+        """After a compile failure: one log line, then eager decoding with the preallocated cache."""
+        cause = getattr(error, "inner_exception", None) or error  # dynamo wraps the compiler's own error
+        reason = (str(cause).strip().splitlines() or [""])[0][:300]
+        log.warning(
+            "compiling the decode step of %s failed (%s: %s); decoding without compile from now on",
+            self.name, type(cause).__name__, reason,
+        )  # fmt: skip
+        forget_compiled(self.model)
+        self.compiled = False
+        self.name = self.name.replace(COMPILED_TAG, "")
+        self.prefix_cache = PrefixCache(PreallocatedCache.for_model(self.model.config, self.context_length))
 
     def format_prompt(self, message: str) -> str:
         if self._prompt_format is not None:
@@ -127,7 +182,12 @@ class _Run:
     """One `model.generate` on the engine's worker thread, read through a token-counting streamer."""
 
     def __init__(
-        self, engine: TransformersEngine, input_ids: Any, options: GenerationOptions, generation: Generation
+        self,
+        engine: TransformersEngine,
+        input_ids: Any,
+        options: GenerationOptions,
+        generation: Generation,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.engine, self.options, self.generation = engine, options, generation
         self.halt = threading.Event()
@@ -141,29 +201,54 @@ class _Run:
 
         self.kwargs = engine.generate_kwargs(options, prompt_tokens=int(input_ids.shape[1]))
         self.kwargs.update(streamer=self.streamer, stopping_criteria=StoppingCriteriaList([Halt()]))
+        self.kwargs.update(extra or {})
         self.input_ids = input_ids
 
     def _work(self) -> None:
-        model: Any = self.engine.model
-        input_ids, kwargs = self.input_ids, self.kwargs
         try:
-            if self.options.seed is not None:
-                torch.manual_seed(self.options.seed)
-            hit = self.engine.prefix_cache.take(input_ids)
-            self.generation.usage.cached_tokens = hit.reused
-            with torch.inference_mode():
-                output = model.generate(
-                    input_ids.to(model.device),
-                    attention_mask=torch.ones_like(input_ids).to(model.device),
-                    cache=hit.cache,
-                    return_dict_in_generate=True,
-                    **kwargs,
-                )
-            self.engine.prefix_cache.keep(output.sequences[0], output.cache)
+            try:
+                self._generate(self.input_ids, self.kwargs)
+            except Exception as error:
+                if not self.engine.compiled:
+                    raise
+                self.engine.fall_back_to_eager(error)
+                self._go_on_eagerly()
         except BaseException as error:  # handed to the reading thread, which re-raises it
             self.error = error
         finally:
             self.streamer.end_once()
+
+    def _generate(self, input_ids: Any, kwargs: dict[str, Any]) -> None:
+        model: Any = self.engine.model
+        if self.options.seed is not None:
+            torch.manual_seed(self.options.seed)
+        hit = self.engine.prefix_cache.take(input_ids)
+        self.generation.usage.cached_tokens = hit.reused
+        # A compiled step updates the static cache in place, which inference mode forbids from inside a graph.
+        with torch.no_grad() if self.engine.compiled else torch.inference_mode():
+            output = model.generate(
+                input_ids.to(model.device),
+                attention_mask=torch.ones_like(input_ids).to(model.device),
+                cache=hit.cache,
+                return_dict_in_generate=True,
+                disable_compile=not self.engine.compiled,
+                **kwargs,
+            )
+        self.engine.prefix_cache.keep(output.sequences[0], output.cache)
+
+    def _go_on_eagerly(self) -> None:
+        """After a compiled step failed: generate the rest from the prompt and the tokens already streamed
+        (the first token comes from the eager prefill, so compiling fails after it)."""
+        done = self.streamer.token_ids
+        left = int(self.kwargs["max_new_tokens"]) - len(done)
+        if left <= 0:
+            return
+        kwargs = {**self.kwargs, "max_new_tokens": left}
+        if "min_new_tokens" in kwargs:
+            kwargs["min_new_tokens"] = max(0, int(kwargs["min_new_tokens"]) - len(done))
+        input_ids = torch.cat([self.input_ids, torch.tensor([done], dtype=self.input_ids.dtype)], dim=1)
+        self.streamer.next_tokens_are_prompt = True  # the streamer skips the prompt it is handed again
+        self._generate(input_ids, kwargs)
 
     def pieces(self) -> Iterator[str]:
         scanner = StopScanner(self.options.stop)
@@ -203,12 +288,16 @@ class _CountingStreamer(TextIteratorStreamer):
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase) -> None:
         super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        self.generated_tokens = 0
+        self.token_ids: list[int] = []
         self._ended = False
+
+    @property
+    def generated_tokens(self) -> int:
+        return len(self.token_ids)
 
     def put(self, value: Any) -> None:
         if not self.next_tokens_are_prompt:
-            self.generated_tokens += int(value.numel())
+            self.token_ids.extend(int(token) for token in value.reshape(-1).tolist())
         super().put(value)
 
     def end(self) -> None:

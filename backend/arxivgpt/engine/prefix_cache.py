@@ -4,7 +4,8 @@ A summary asks one paper several things in turn (one request per part, one per l
 starts with the same few thousand tokens of paper. Prefilling them once and reusing their attention keys and
 values is what vLLM and SGLang call prefix caching; here it is one entry, so memory stays bounded by one
 context's worth of cache. A regenerate or a follow-up on the same paper hits it too. Where the engine owns a
-`PreallocatedCache` (kv_cache.py), that one cache is cropped, emptied and reused by every request.
+cache (kv_cache.py's `PreallocatedCache`, or a compiled engine's `StaticCache`), that one cache is cropped,
+emptied and reused by every request.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Any
 
 import torch
 from transformers import DynamicCache
-
-from arxivgpt.engine.kv_cache import PreallocatedCache
 
 MIN_REUSE_TOKENS = 32
 """Shorter shared beginnings are prefilled again: cropping and copying would cost more than they save."""
@@ -31,9 +30,10 @@ class PrefixHit:
 class PrefixCache:
     """One (token IDs, cache) pair; used only from the engine's single generate worker thread.
 
-    With `owned`, every request gets that cache (emptied or cropped); without, a new `DynamicCache`."""
+    With `owned` (a transformers `Cache` sized to the context), every request gets that cache, emptied or
+    cropped; without, a new `DynamicCache`."""
 
-    def __init__(self, owned: PreallocatedCache | None = None) -> None:
+    def __init__(self, owned: Any = None) -> None:
         self.owned = owned
         self._ids: torch.Tensor | None = None
         self._cache: Any = None
@@ -50,17 +50,18 @@ class PrefixCache:
         if cache is None or kept is None:
             return PrefixHit(self._empty(), 0)
         shared = _shared_length(kept, input_ids[0])
-        reuse = min(shared, int(input_ids.shape[1]) - 1, cache.get_seq_length())
+        held = int(cache.get_seq_length())  # a StaticCache says it with a tensor
+        reuse = min(shared, int(input_ids.shape[1]) - 1, held)
         if reuse < MIN_REUSE_TOKENS:
             return PrefixHit(self._empty(), 0)
-        cache.crop(reuse - cache.get_seq_length())  # transformers 5 crops by a negative count
+        cache.crop(reuse - held)  # transformers 5 crops by a negative count
         self.hits += 1
         self.reused_tokens += reuse
         return PrefixHit(cache, reuse)
 
     def keep(self, sequence: torch.Tensor, cache: Any) -> None:
         """After a generation: `cache` holds keys and values for the first tokens of `sequence` (1-D)."""
-        length = cache.get_seq_length()
+        length = int(cache.get_seq_length())
         if length <= 0:
             return
         self._ids, self._cache = sequence[:length].clone(), cache
@@ -71,7 +72,7 @@ class PrefixCache:
     def _empty(self) -> Any:
         if self.owned is None:
             return DynamicCache()
-        self.owned.empty()
+        self.owned.reset()
         return self.owned
 
 

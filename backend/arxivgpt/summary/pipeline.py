@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from arxivgpt.engine.background import ready
 from arxivgpt.engine.base import Engine, GenerationOptions
 from arxivgpt.errors import InvalidInput, QueueFull
 from arxivgpt.papers.models import Paper
@@ -68,6 +69,7 @@ class Summarizer:
         """Meta, then Progress notes and Delta pieces, then Done.
 
         Errors before Meta are raised before anything is yielded."""
+        await ready(self.engine)  # the model may still be loading at start-up
         started = time.perf_counter()
         job = await self.prepare(request)
         resolve_s = time.perf_counter() - started
