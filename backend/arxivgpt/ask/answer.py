@@ -118,7 +118,9 @@ class AnswerJob:
 
     def _checker(self) -> CheckedAnswer:
         bibliography = numbered(self.paper.references)
-        return CheckedAnswer(self.given, bibliography, self.index.language, earlier=self.earlier)
+        return CheckedAnswer(
+            self.given, bibliography, self.index.language, earlier=self.earlier, question=self.question
+        )
 
     def _generate(
         self, fitted: Fitted, checked: CheckedAnswer, flight: Flight[AnswerResult], run: _Run
@@ -188,7 +190,7 @@ class AnswerJob:
         for sentence in checked.kept:
             for key in sentence.cited:
                 passage = by_key[key]
-                quoted, support = citations.quote(sentence.text, passage, self.index.language)
+                quoted, support = citations.quote(sentence.text, passage, self.index.language, self.question)
                 found.setdefault(
                     (key, quoted),
                     Citation(

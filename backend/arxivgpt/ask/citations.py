@@ -19,6 +19,8 @@ from arxivgpt.ask.passages import Passage
 from arxivgpt.summary.faithfulness import content_words, sentence_spans
 
 MAX_RANGE = 20
+QUESTION_WEIGHT = 0.5
+"""How much the question's own words count in choosing a passage or a quote, against the claim's (1)."""
 _GROUP = re.compile(
     r"(?P<pre>[ \t]*)[\[(][ \t]*"
     r"(?P<list>[pP][ \t]*\d+(?:[ \t]*[,;–—-][ \t]*[pP]?[ \t]*\d+)*)[ \t]*[\])]"
@@ -66,18 +68,25 @@ def without_citations(text: str) -> str:
     return _TIDY.sub(r"\1", _GROUP.sub("", text)).strip()
 
 
-def attribute(sentence: str, passages: Iterable[Passage], language: str) -> tuple[str, Passage | None]:
+def attribute(
+    sentence: str, passages: Iterable[Passage], language: str, question: str = ""
+) -> tuple[str, Passage | None]:
     """The sentence with a citation of the passage holding most of its content words, before its final
-    punctuation; unchanged (and None) when no passage holds any of them."""
+    punctuation; unchanged (and None) when no passage holds any of them. Between passages that hold as many,
+    the one holding more of the question's words wins ("The answer is 4." cites where the rank is 4)."""
     words = set(content_words(without_citations(sentence), language))
     if not words:
         return sentence, None
+    asked = set(content_words(question, language)) - words
     best: Passage | None = None
-    best_share = 0.0
+    best_score = 0.0
     for passage in passages:
-        share = len(words & set(content_words(passage.text, language))) / len(words)
-        if share > best_share:
-            best, best_share = passage, share
+        held = set(content_words(passage.text, language))
+        if not words & held:
+            continue
+        score = len(words & held) / len(words) + QUESTION_WEIGHT * len(asked & held) / max(len(asked), 1)
+        if score > best_score:
+            best, best_score = passage, score
     if best is None:
         return sentence, None
     end = _SENTENCE_END.search(sentence)
@@ -85,21 +94,27 @@ def attribute(sentence: str, passages: Iterable[Passage], language: str) -> tupl
     return f"{sentence[:cut].rstrip()} [{best.key}]{sentence[cut:]}", best
 
 
-def quote(claim: str, passage: Passage, language: str) -> tuple[str, float]:
+def quote(claim: str, passage: Passage, language: str, question: str = "") -> tuple[str, float]:
     """The sentence of `passage` that best supports `claim` (verbatim), and the share of the claim's content
     words found anywhere in the passage (1.0 when the claim has none of its own).
 
     A sentence scores the claim's words it holds, each weighed by how rare it is among the passage's
-    sentences: "Bethe" tells which sentence a claim comes from better than "model" does."""
+    sentences ("Bethe" tells which sentence a claim comes from better than "model" does), and the question's
+    words, weighed less: "4" is the answer where the question's "rank" is too."""
     words = content_words(without_citations(claim), language)
     spans = sentence_spans(passage.text) or [(0, len(passage.text))]
     if not words:
         a, b = spans[0]
         return passage.text[a:b], 1.0
     held = [set(content_words(passage.text[a:b], language)) for a, b in spans]
-    wanted = set(words)
-    weight = {w: math.log(1 + len(spans) / (1 + sum(w in sentence for sentence in held))) for w in wanted}
-    scores = [sum(weight[w] for w in wanted & sentence) for sentence in held]
+    wanted, asked = set(words), set(content_words(question, language)) - set(words)
+    weight = {
+        w: math.log(1 + len(spans) / (1 + sum(w in sentence for sentence in held))) for w in wanted | asked
+    }
+    scores = [
+        sum(weight[w] for w in wanted & sentence) + QUESTION_WEIGHT * sum(weight[w] for w in asked & sentence)
+        for sentence in held
+    ]
     a, b = spans[max(range(len(spans)), key=lambda i: (scores[i], -i))]
     found = set().union(*held)
     return passage.text[a:b], round(sum(w in found for w in words) / len(words), 3)

@@ -154,9 +154,7 @@ class Asker:
     def conversation(self, conversation_id: str) -> Conversation:
         kept = self.store.get_conversation(conversation_id)
         if kept is None:
-            raise ConversationNotFound(
-                f"there is no conversation {conversation_id!r}; start one by asking without conversation_id"
-            )
+            raise ConversationNotFound(_no_conversation(conversation_id))
         header, turns = kept
         info = ConversationInfo.model_validate_json(header)
         return Conversation(**info.model_dump(), turns=[Turn.model_validate_json(t) for t in turns])
@@ -256,6 +254,19 @@ class Asker:
         name = self.engine.name
         if model and model not in (self.settings.model, name) and not name.startswith(f"{model} "):
             raise InvalidInput(f"this server runs {name}; restart it with --model {model} to use that model")
+
+
+def precheck(request: QuestionRequest, store: PaperStore) -> None:
+    """What can be refused before the model is even loaded: the question, a missing file, a conversation
+    that is not there."""
+    _checked_question(request)
+    local_path(request.paper)  # raises for a file that is not there
+    if request.conversation_id is not None and store.get_conversation(request.conversation_id) is None:
+        raise ConversationNotFound(_no_conversation(request.conversation_id))
+
+
+def _no_conversation(conversation_id: str) -> str:
+    return f"there is no conversation {conversation_id!r}; start one by asking without conversation_id"
 
 
 def _checked_question(request: QuestionRequest) -> str:

@@ -52,6 +52,7 @@ class CheckedAnswer:
     language: str
     earlier: list[str] = field(default_factory=list)
     """The conversation's earlier answers."""
+    question: str = ""
     kept: list[Sentence] = field(default_factory=list)
     dropped: list[DroppedSentence] = field(default_factory=list)
     references: dict[int, NumberedReference] = field(default_factory=dict)
@@ -143,7 +144,7 @@ class CheckedAnswer:
             return None
         text, cited, attributed = checked.text, checked.cited, False
         if not cited:
-            text, passage = citations.attribute(text, self.passages, self.language)
+            text, passage = citations.attribute(text, self.passages, self.language, self.question)
             cited, attributed = ([passage.key], True) if passage else ([], False)
         grounded = ground(text, self.bibliography)
         self.unknown_references += grounded.unknown

@@ -59,12 +59,17 @@ def run_ask(args: argparse.Namespace) -> int:
 async def _ask(
     settings: Settings, request: QuestionRequest, from_summary: bool, stream: bool
 ) -> AnswerResult:
-    from arxivgpt.ask.pipeline import Asker, Delta, Done
+    from arxivgpt.ask.pipeline import Asker, Delta, Done, precheck
     from arxivgpt.engine.factory import build_engine
     from arxivgpt.papers.resolver import build_resolver
 
     resolver = build_resolver(settings)
-    engine = build_engine(settings)
+    try:
+        precheck(request, resolver.store)  # before the model takes its seconds to load
+        engine = build_engine(settings)
+    except BaseException:
+        resolver.store.close()
+        raise
     try:
         if from_summary:
             request = request.model_copy(
