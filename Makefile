@@ -55,6 +55,7 @@ bench: setup
 	$(PY) -m benchmarks.decode --preset smollm2-135m --random-weights --device cpu
 	$(PY) -m benchmarks.reliability
 	$(PY) -m benchmarks.quality
+	$(PY) -m benchmarks.ask
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -277,3 +277,30 @@ def test_a_model_that_cannot_load_is_503_for_questions_too(tmp_path: Path) -> No
             engine.wait(timeout=60)
         response = client.post("/v1/questions", json=QUESTION)
         assert response.status_code == 503 and response.json()["error"]["code"] == "model_unavailable"
+
+
+def test_shutdown_ends_a_running_answer_with_an_error_event_and_stores_nothing(
+    make_app: AppFactory, engine: FakeEngine, store: MemoryStore
+) -> None:
+    engine.piece_delay = 0.02
+    engine.enqueue("Introduction text matters. " * 200)
+    app = make_app()
+
+    async def run() -> str:
+        async with async_client(app) as http:
+            answer = asyncio.ensure_future(
+                http.post("/v1/questions", json={**QUESTION, "stream": True}, timeout=30)
+            )
+            for _ in range(300):
+                if engine.generations and engine.generations[-1].usage.completion_tokens > 3:
+                    break
+                await asyncio.sleep(0.01)
+            app.state.shutdown.begin()
+            return (await asyncio.wait_for(answer, 5)).text
+
+    events = parse_sse(asyncio.run(run()))
+    assert events[-1] == (
+        "error",
+        {"code": "shutting_down", "message": "the server is shutting down; try again when it is back"},
+    )
+    assert wait_cancelled(engine) and store.conversations == {}

@@ -78,3 +78,40 @@ def test_bad_questions_exit_2_with_one_line(args: list[str], message: str, tmp_p
 def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = arxivgpt("ask", str(tmp_path / "missing.pdf"), "Why?", env={"ARXIVGPT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "error: no such file" in result.stderr
+
+
+def test_from_summary_takes_the_summary_that_summarize_cached(tmp_path: Path) -> None:
+    from arxivgpt.ask.models import QuestionRequest
+    from arxivgpt.cli.ask import _cached_summary
+    from arxivgpt.engine.base import GenerationOptions
+    from arxivgpt.engine.fake import FakeEngine
+    from arxivgpt.errors import InvalidInput
+    from arxivgpt.papers.resolver import PaperResolver
+    from arxivgpt.papers.source import FakeArxiv
+    from arxivgpt.settings import Settings
+    from arxivgpt.store import MemoryStore
+    from arxivgpt.summary import prompts
+    from arxivgpt.summary.models import PaperInfo, Strategy, SummaryResult, Timings, Usage
+    from arxivgpt.summary.pipeline import summary_key
+    from tests.support.latexml import latexml
+
+    path = tmp_path / "paper.html"
+    path.write_bytes(latexml("Residual attention"))
+    settings, engine, store = Settings(), FakeEngine(), MemoryStore()
+    resolver = PaperResolver(FakeArxiv(), store)
+    request = QuestionRequest(paper=str(path), question="What is the second insight?")
+    with pytest.raises(
+        InvalidInput, match="no summary of this paper by fake is cached; run `arxivgpt summarize"
+    ):
+        _cached_summary(resolver, engine, settings, request)
+    paper = resolver.resolve(str(path))
+    options = GenerationOptions(max_new_tokens=settings.max_new_tokens)
+    key = summary_key(paper, prompts.default_template(), "fake", options, settings.language)
+    summary = "## Key insights\n- One.\n- Two."
+    result = SummaryResult(
+        paper=PaperInfo(id=None, version=None, title="Residual attention", source="html"),
+        model="fake", summary=summary, html="", references=[], usage=Usage(), timings=Timings(),
+        strategy=Strategy(name="full"),
+    )  # fmt: skip
+    store.put_summary(key, None, result.model_dump_json())
+    assert _cached_summary(resolver, engine, settings, request) == summary

@@ -98,8 +98,9 @@ class SqliteStore:
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise CacheDamaged(
-                f"the cache at {path} is damaged or not an ArxivGPT cache ({error}); it only holds copies "
-                "of arXiv data, so delete it (with its -wal and -shm files) and it will be rebuilt"
+                f"the cache at {path} is damaged or not an ArxivGPT cache ({error}); it holds copies of "
+                "arXiv data, which are fetched again, and your conversations about papers: move it aside "
+                "(with its -wal and -shm files) and a new one will be started"
             ) from error
 
     @property
