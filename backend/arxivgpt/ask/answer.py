@@ -46,6 +46,7 @@ class _Run:
     """What the generations of one answer add up to."""
 
     first_token: float | None = None
+    prefill_tokens: int | None = None
     finish: Literal["stop", "length"] = "stop"
     usage: Usage = field(default_factory=Usage)
 
@@ -138,6 +139,8 @@ class AnswerJob:
         run.finish = "length" if generation.finish_reason == "length" else "stop"
         for text in checked.flush(cut_off=run.finish == "length"):
             flight.emit(text)
+        if run.prefill_tokens is None:
+            run.prefill_tokens = generation.usage.prompt_tokens - generation.usage.cached_tokens
         run.usage.prompt_tokens += generation.usage.prompt_tokens
         run.usage.completion_tokens += generation.usage.completion_tokens
         run.usage.cached_tokens += generation.usage.cached_tokens
@@ -179,6 +182,7 @@ class AnswerJob:
                 resolve_s=round(self.resolve_s, 3),
                 index_s=round(self.index_s, 3),
                 first_token_s=round(run.first_token, 3) if run.first_token is not None else None,
+                prefill_tokens=run.prefill_tokens,
                 generate_s=round(now - self.started - self.resolve_s - self.index_s, 3),
                 total_s=round(now - self.started, 3),
             ),

@@ -11,10 +11,11 @@ and nothing over the context ever reaches the engine.
     passages  = the best-ranked passages within min(room - history, ask_passage_tokens), with the
                 bibliography entries they cite (at most REFERENCE_SHARE of that)
 
-A follow-up keeps the passages the previous turn began with, in its order, up to RETAIN_SHARE of the
-budget (a follow-up mostly goes on about them), and the best-ranked others fill the rest, in document
-order. Consecutive questions of a conversation then begin alike, so the engine reuses its cache of that
-beginning and only reads what is new: the follow-up's first token comes sooner.
+A follow-up keeps the passages the previous turn gave, in its order, up to ask_passage_tokens (a follow-up
+mostly goes on about them), and adds the best-ranked others after them, up to FOLLOW_UP_SHARE of that, in
+document order, as far as the room allows. Consecutive questions of a conversation then begin alike (the
+first turn's passages stay in front), so the engine reuses its cache of that beginning and only reads the
+new passages, the conversation and the question: the follow-up's first token comes sooner.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from arxivgpt.papers.models import Paper
 from arxivgpt.summary.models import NumberedReference
 
 HISTORY_SHARE = 0.25
-RETAIN_SHARE = 0.5
+FOLLOW_UP_SHARE = 0.5
 REFERENCE_SHARE = 0.2
 MIN_PASSAGE_TOKENS = 64
 MAX_REFITS = 8
@@ -73,22 +74,23 @@ class QuestionFitting:
             raise self._no_room()
         parts = self._history(turns, summary, int(room * HISTORY_SHARE))
         history_tokens = self._tokens(parts) - self._tokens(PromptParts())
-        budget = min(room - history_tokens, self.cap)
+        limit = room - history_tokens
         scores = {passage.key: score for passage, score in ranked}
         for _ in range(MAX_REFITS):
-            if budget < MIN_PASSAGE_TOKENS:
+            if limit < MIN_PASSAGE_TOKENS:
                 break
-            retained, kept = self._retained(previous, int(budget * RETAIN_SHARE))
-            chosen, used = self._passages(ranked, budget - kept, {p.key for p in retained})
+            retained, kept = self._retained(previous, min(self.cap, limit))
+            fresh = min(int(self.cap * FOLLOW_UP_SHARE) if retained else self.cap, limit - kept)
+            chosen, used = self._passages(ranked, fresh, {p.key for p in retained})
             parts.passages = retained + sorted(chosen, key=lambda p: int(p.key[1:]))
-            used += kept
+            budget, used = kept + fresh, kept + used
             parts.references = self._references(parts.passages, int(budget * REFERENCE_SHARE), budget - used)
             prompt = render(self.engine, self.template, self.paper, self.question, parts)
             tokens = self.engine.prompt_tokens(prompt)
             over = tokens + self.answer_tokens - self.engine.context_length
             if over <= 0:
                 return Fitted(prompt, parts, scores, tokens, used, budget)
-            budget -= over
+            limit = min(limit, budget) - over
         raise self._no_room()
 
     def _history(self, turns: Sequence[Turn], summary: str | None, share: int) -> PromptParts:
@@ -107,7 +109,7 @@ class QuestionFitting:
         return PromptParts(summary=summary if fits else None, history=given, history_dropped=dropped)
 
     def _retained(self, previous: Sequence[Passage], share: int) -> tuple[list[Passage], int]:
-        """The previous turn's first passages, in its order, within `share` tokens."""
+        """The previous turn's passages, in its order, as many as fit in `share` tokens."""
         kept: list[Passage] = []
         used = 0
         for passage in previous:

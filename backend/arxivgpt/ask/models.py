@@ -98,6 +98,8 @@ class AnswerTimings(BaseModel):
     index_s: float = 0.0
     first_token_s: float | None = None
     """From the request to the model's first token."""
+    prefill_tokens: int | None = None
+    """Tokens of the prompt the model computed before its first token: those its cache did not hold."""
     generate_s: float = 0.0
     total_s: float = 0.0
 
