@@ -107,9 +107,9 @@ class AnswerJob:
             self._generate(self.fitted, checked, flight, run)
             if checked.only_repeated and self.retry is not None:
                 # The model gave an earlier answer again: ask once more without the conversation.
-                checked = self._checker()
                 self.fitted, self.history = self.retry, History(turns_dropped=self.turn - 1, note=RETRIED)
                 self.notes.append(RETRIED)
+                checked = self._checker()  # over the passages the second prompt gives
                 self._generate(self.retry, checked, flight, run)
         for text in checked.conclude():
             flight.emit(text)

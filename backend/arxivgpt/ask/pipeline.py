@@ -113,8 +113,13 @@ class Asker:
             self._answering.discard(conversation_id or "")
             raise
 
-        def release(*_: object) -> None:
-            self._answering.discard(conversation_id or "")
+        released = False
+
+        def release(*_: object) -> None:  # once: a later question may have claimed the conversation since
+            nonlocal released
+            if not released:
+                released = True
+                self._answering.discard(conversation_id or "")
 
         flight.task.add_done_callback(release)  # a flight that outlives its clients stops at its next token
         flight.join()
