@@ -15,7 +15,9 @@ sharing words with it, so that the model is asked; one sharing none) get "The pa
 Latency: time to the first token of the first question on a paper (the paper and its index read, the whole
 prompt computed) against the follow-ups in the same conversation, whose prompts begin as the previous one
 did, so the engine's cache of that beginning is reused; with the tokens the model computed before its first
-token (the prompt less what its cache held), which, unlike seconds, does not move with a busy machine.
+token (the prompt less what its cache held), which, unlike seconds, does not move with a busy machine. Then
+the same two prompts alone, interleaved `--runs` times (the first read cold, its follow-up right after it),
+to the first token only: the medians and their ratio.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import statistics
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +37,7 @@ from arxivgpt.ask.index import PaperIndex, build_index
 from arxivgpt.ask.models import AnswerResult, QuestionRequest
 from arxivgpt.ask.passages import passage_source
 from arxivgpt.ask.pipeline import Asker
-from arxivgpt.engine.base import Engine
+from arxivgpt.engine.base import Engine, GenerationOptions
 from arxivgpt.papers.local import load_local
 from arxivgpt.papers.models import Paper
 from arxivgpt.papers.resolver import PaperResolver
@@ -237,6 +240,51 @@ async def answers_table(engine: Engine, settings: Settings, show: bool) -> None:
         print(f"- {problem}")
 
 
+async def prefill_table(engine: Engine, settings: Settings, runs: int) -> None:
+    """The first question's prompt read cold against its follow-up's read right after it, interleaved."""
+    print("\n| paper | first question: prompt, computed | first token | follow-up: prompt, computed "
+          "| first token | follow-up / first |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|")
+    ratios: list[float] = []
+    for name, questions in QUESTIONS.items():
+        store = MemoryStore()
+        asker = Asker(PaperResolver(FakeArxiv(), store), engine, store, settings)
+        path = str(SHARED / name)
+        first = await asker.prepare(QuestionRequest(paper=path, question=questions[0][0]))
+        asked = await asker.ask(QuestionRequest(paper=path, question=questions[0][0]))
+        follow = await asker.prepare(
+            QuestionRequest(paper=path, question=questions[1][0], conversation_id=asked.conversation_id)
+        )
+        assert first.fitted is not None and follow.fitted is not None
+        cold, warm = [], []
+        for _ in range(runs):
+            _first_token(
+                engine, engine.format_prompt("Hello.")
+            )  # the engine's cache no longer holds the paper
+            cold.append(_first_token(engine, first.fitted.prompt))
+            warm.append(_first_token(engine, follow.fitted.prompt))
+        a, b = statistics.median(t for t, _ in cold), statistics.median(t for t, _ in warm)
+        ratios.append(b / a)
+        print(
+            f"| {Path(name).name} | {first.fitted.prompt_tokens:,}, {cold[0][1]:,} | {a:.2f} s "
+            f"| {follow.fitted.prompt_tokens:,}, {warm[0][1]:,} | {b:.2f} s | {b / a:.2f}× |",
+            flush=True,
+        )
+    print(f"| **median** | | | | | **{statistics.median(ratios):.2f}×** |")
+
+
+def _first_token(engine: Engine, prompt: str) -> tuple[float, int]:
+    """Seconds to the first generated token of `prompt`, and the prompt tokens computed (not cached)."""
+    started = time.perf_counter()
+    generation = engine.generate(prompt, GenerationOptions(max_new_tokens=1))
+    for _ in generation:
+        break
+    seconds = time.perf_counter() - started
+    generation.cancel()
+    generation.text()  # let it finish
+    return seconds, generation.usage.prompt_tokens - generation.usage.cached_tokens
+
+
 def _latency(timings: list[tuple[float, int]]) -> str:
     """Median seconds to the first token, and median tokens the model computed before it."""
     seconds = statistics.median(t for t, _ in timings)
@@ -251,6 +299,10 @@ def main() -> None:
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--retrieval-only", action="store_true", help="skip the answers (no model)")
     parser.add_argument("--show", action="store_true", help="print each answer")
+    parser.add_argument("--latency-only", action="store_true", help="only the interleaved first-token timing")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="repetitions of the interleaved first-token timing"
+    )
     args = parser.parse_args()
     retrieval_table()
     if args.retrieval_only:
@@ -262,7 +314,9 @@ def main() -> None:
         settings = Settings(model=args.model, data_dir=Path(data))
         engine = load(choose(args.model, args.precision, "cpu", detect(), settings), settings)
         print(f"{engine.name}, {settings.ask_passage_tokens:,} tokens of passages at most\n")
-        asyncio.run(answers_table(engine, settings, args.show))
+        if not args.latency_only:
+            asyncio.run(answers_table(engine, settings, args.show))
+        asyncio.run(prefill_table(engine, settings, args.runs))
 
 
 if __name__ == "__main__":

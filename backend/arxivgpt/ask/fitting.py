@@ -33,7 +33,7 @@ from arxivgpt.papers.models import Paper
 from arxivgpt.summary.models import NumberedReference
 
 HISTORY_SHARE = 0.25
-FOLLOW_UP_SHARE = 0.5
+FOLLOW_UP_SHARE = 1 / 3
 REFERENCE_SHARE = 0.2
 MIN_PASSAGE_TOKENS = 64
 MAX_REFITS = 8
