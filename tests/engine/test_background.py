@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
@@ -23,16 +25,22 @@ class ClosingFake(FakeEngine):
 def gated(engine: Engine) -> tuple[BackgroundEngine, threading.Event]:
     release = threading.Event()
 
-    def build() -> Engine:
+    def build(chosen: Callable[[str], None]) -> Engine:
+        chosen("smollm2-135m (cpu, bf16 on AMX)")
         assert release.wait(10)
         return engine
 
-    return BackgroundEngine(build, "smollm2-135m"), release
+    return BackgroundEngine(build, "auto"), release
 
 
 def test_while_loading_it_says_so_and_calls_wait_for_the_model() -> None:
     loading, release = gated(FakeEngine("Hello there."))
-    assert (loading.state, loading.display_name, loading.problem) == ("loading", "smollm2-135m", None)
+    for _ in range(100):  # the build thread names the model it chose before loading it
+        if loading.label != "auto":
+            break
+        time.sleep(0.01)
+    expected = ("loading", "smollm2-135m (cpu, bf16 on AMX)", None)
+    assert (loading.state, loading.display_name, loading.problem) == expected
     with pytest.raises(FutureTimeout):
         loading.wait(timeout=0.05)
     answers: list[str] = []
@@ -58,7 +66,7 @@ def test_while_loading_it_says_so_and_calls_wait_for_the_model() -> None:
     ],
 )
 def test_a_failed_load_is_a_load_error_that_says_why(error: Exception, problem: str) -> None:
-    def build() -> Engine:
+    def build(chosen: Callable[[str], None]) -> Engine:
         raise error
 
     failed = BackgroundEngine(build, "smollm2-135m")

@@ -24,7 +24,7 @@ from arxivgpt.engine.kv_cache import PreallocatedCache
 from arxivgpt.engine.loading import choose, load
 from arxivgpt.engine.local import TransformersEngine
 from arxivgpt.settings import Settings
-from tests.engine.test_local_engine import DIVERGENCE_PROMPTS
+from tests.engine.test_local_engine import DIVERGENCE_PROMPTS, assert_cancel_stops_within_a_token
 
 pytestmark = pytest.mark.slow
 GREEDY = GenerationOptions(max_new_tokens=20)
@@ -67,14 +67,7 @@ def test_compiled_greedy_text_is_the_eager_reference_text(
 
 
 def test_cancel_stops_the_compiled_engine_within_a_token(compiled: TransformersEngine) -> None:
-    generation = compiled.generate(compiled.format_prompt("Write a long story about a dragon."), GREEDY)
-    pieces = iter(generation)
-    seen = [next(pieces), next(pieces)]
-    generation.cancel()
-    assert list(pieces) == []
-    assert generation.finish_reason == "cancelled"
-    assert generation.usage.completion_tokens <= len("".join(seen).split()) * 4 + 2
-    assert compiled.generate(compiled.format_prompt("Hi"), GenerationOptions(max_new_tokens=2)).text()
+    assert_cancel_stops_within_a_token(compiled)
 
 
 def _failing_backend(graph: Any, example_inputs: Any, **options: Any) -> Any:
@@ -140,4 +133,22 @@ def test_a_request_whose_compiled_step_fails_goes_on_eagerly_from_the_tokens_it_
         assert not engine.compiled
     finally:
         forget_compiled(smollm2.model)
+        engine.close()
+
+
+@pytest.mark.gpu
+def test_the_fast_gpu_path(model_data_dir: Path) -> None:
+    """ARXIVGPT_FAST_GPU on CUDA: torchao int8, CUDA graphs, the static cache reused across requests."""
+    pytest.importorskip("torchao")
+    settings = Settings(model="smollm2-135m", data_dir=model_data_dir, fast_gpu=True)
+    engine = load(choose("smollm2-135m", "int8", "cuda", detect(), settings), settings)
+    try:
+        assert engine.name == "smollm2-135m (cuda, int8 torchao, compiled decode)", engine.name
+        prompt = engine.format_prompt(DIVERGENCE_PROMPTS[0])
+        first = engine.generate(prompt, GREEDY).text()
+        again = engine.generate(prompt, GREEDY)
+        assert first.strip() and again.text() == first
+        assert again.usage.cached_tokens == again.usage.prompt_tokens - 1
+        assert_cancel_stops_within_a_token(engine)
+    finally:
         engine.close()

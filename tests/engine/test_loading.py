@@ -49,6 +49,12 @@ def test_auto_picks_vicuna_only_where_it_fits(hardware: Hardware, model: str, re
     assert reason in pick.reason
 
 
+def test_with_the_fast_gpu_path_auto_needs_torchao_not_bitsandbytes() -> None:
+    torchao_only = Hardware("NVIDIA H100", 79 * GIB, False, GIB, bitsandbytes=False, torchao=True)
+    assert pick_auto(torchao_only, fast_gpu=True).model == "vicuna-7b"
+    assert "torchao is not installed" in pick_auto(H100, fast_gpu=True).reason
+
+
 @pytest.mark.parametrize(
     ("model", "precision", "device", "hardware", "expected"),
     [

@@ -120,9 +120,10 @@ def test_stop_strings_end_the_text_before_them(smollm2: TransformersEngine) -> N
     assert generation.usage.completion_tokens < 24
 
 
-def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEngine) -> None:
-    prompt = smollm2.format_prompt("Write a long story about a dragon.")
-    generation = smollm2.generate(prompt, GenerationOptions(max_new_tokens=200))
+def assert_cancel_stops_within_a_token(engine: TransformersEngine) -> None:
+    """Two pieces read, then cancel: nothing more comes, and the model is free again at once."""
+    prompt = engine.format_prompt("Write a long story about a dragon.")
+    generation = engine.generate(prompt, GenerationOptions(max_new_tokens=200))
     pieces = iter(generation)
     seen = [next(pieces), next(pieces)]
     generation.cancel()
@@ -131,8 +132,12 @@ def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEn
     # Each piece is at least one token; generation may have run one token past the cancel.
     assert generation.usage.completion_tokens <= len("".join(seen).split()) * 4 + 2
     started = time.perf_counter()
-    assert smollm2.generate(prompt, GenerationOptions(max_new_tokens=2)).text()
+    assert engine.generate(prompt, GenerationOptions(max_new_tokens=2)).text()
     assert time.perf_counter() - started < 10
+
+
+def test_cancel_stops_within_a_token_and_frees_the_model(smollm2: TransformersEngine) -> None:
+    assert_cancel_stops_within_a_token(smollm2)
 
 
 def test_abandoning_a_generation_releases_the_model(smollm2: TransformersEngine) -> None:

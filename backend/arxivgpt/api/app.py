@@ -54,7 +54,9 @@ def create_app(
         try:
             built_engine = engine
             if built_engine is None:  # loads behind the server, which answers meanwhile
-                built_engine = BackgroundEngine(lambda: build_engine(settings), settings.model)
+                built_engine = BackgroundEngine(
+                    lambda chosen: build_engine(settings, on_choice=chosen), settings.model
+                )
                 cleanups.append(built_engine.close)
             built_resolver = resolver or _build_resolver(settings, store, cleanups)
             summaries_store = store or built_resolver.store

@@ -9,6 +9,7 @@ from typing import Any
 
 from arxivgpt.cli.options import settings_from
 from arxivgpt.engine.base import GenerationOptions
+from arxivgpt.engine.compiled import COMPILED_TAG
 from arxivgpt.engine.factory import build_engine, pick_auto
 from arxivgpt.engine.hardware import choose_device, detect
 from arxivgpt.engine.loading import choose
@@ -49,7 +50,7 @@ def run_models(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     hardware = detect()  # the first import of torch
     imported = time.perf_counter() - started
-    pick = pick_auto(hardware)
+    pick = pick_auto(hardware, settings.fast_gpu)
     print(f"\nthis machine: {hardware.describe()}")
     print(f"auto -> {pick.model}, because {pick.reason}")
     print(f"configured: ARXIVGPT_MODEL={settings.model}")
@@ -86,6 +87,10 @@ def _timed_load(settings: Settings) -> int:
     engine.close()
     print(f"import: transformers {imported:.1f} s")
     print(f"load: {engine.name} in {loaded:.1f} s (a first load of smollm2-135m also converts it, once)")
+    timings = getattr(engine, "timings", None)
+    if timings is not None and timings.load_s is not None and timings.warm_up_s is not None:
+        warm = "compiling the decode step" if COMPILED_TAG in engine.name else "allocating the cache"
+        print(f"      weights {timings.load_s:.1f} s, warm-up {timings.warm_up_s:.1f} s ({warm})")
     return 0
 
 

@@ -23,12 +23,16 @@ log = logging.getLogger(__name__)
 LoadState = Literal["loading", "ready", "failed"]
 
 
+Build = Callable[[Callable[[str], None]], Engine]
+"""Makes the engine; calls its argument with the model's name as soon as it is chosen."""
+
+
 class BackgroundEngine:
     """An `Engine` whose model `build` makes on its own thread; `state` says how far that is."""
 
-    def __init__(self, build: Callable[[], Engine], label: str) -> None:
+    def __init__(self, build: Build, label: str) -> None:
         self.label = label
-        """What was asked for (ARXIVGPT_MODEL), shown until the engine can say its own name."""
+        """What is being loaded: what was asked for (ARXIVGPT_MODEL), then the chosen model's name."""
         self._future: Future[Engine] = Future()
         self._started = time.monotonic()
         self._finished: float | None = None
@@ -36,15 +40,18 @@ class BackgroundEngine:
         self._lock = threading.Lock()
         threading.Thread(target=self._build, args=(build,), name="load-model", daemon=True).start()
 
-    def _build(self, build: Callable[[], Engine]) -> None:
+    def _build(self, build: Build) -> None:
         try:
-            engine = build()
+            engine = build(self._chosen)
         except BaseException as error:  # reported through the future, and by /healthz
             log.error("the model could not be loaded: %s", error)
             self._finish(None, _as_load_error(error, self.label))
             return
         log.info("%s is ready after %.1f s", engine.name, time.monotonic() - self._started)
         self._finish(engine, None)
+
+    def _chosen(self, name: str) -> None:
+        self.label = name
 
     def _finish(self, engine: Engine | None, error: ModelLoadError | None) -> None:
         with self._lock:

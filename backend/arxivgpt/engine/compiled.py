@@ -42,6 +42,17 @@ def static_cache(model: Any, capacity: int) -> Any:
     return StaticCache(config=model.config, max_cache_len=capacity)
 
 
+def torchao_config(precision: str) -> Any:
+    """transformers' TorchAoConfig for int8 or float8 weight-only. torchao's own default switches on
+    coordinate-descent autotuning for every later compile, which never finished here: it stays off."""
+    from torchao.quantization import Float8WeightOnlyConfig, Int8WeightOnlyConfig
+    from transformers import TorchAoConfig
+
+    if precision == "fp8":
+        return TorchAoConfig(quant_type=Float8WeightOnlyConfig(set_inductor_config=False))
+    return TorchAoConfig(quant_type=Int8WeightOnlyConfig(set_inductor_config=False))
+
+
 def use_compile_cache(data_dir: Path) -> None:
     """Keep torch's compiled graphs under the data dir, so a restart reuses them (unless the user has chosen
     a place with TORCHINDUCTOR_CACHE_DIR)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from arxivgpt.engine.base import Engine
@@ -22,36 +23,43 @@ class AutoPick:
     reason: str
 
 
-def pick_auto(hardware: Hardware) -> AutoPick:
+def pick_auto(hardware: Hardware, fast_gpu: bool = False) -> AutoPick:
     """vicuna-7b in 8-bit where a CUDA GPU has room for it; otherwise the small offline model."""
     preset = PRESETS[AUTO_GPU_MODEL]
     needed = preset.weight_bytes("int8") * MEMORY_HEADROOM
-    if hardware.cuda and hardware.bitsandbytes and hardware.cuda_free_bytes >= needed:
+    quantizer = hardware.torchao if fast_gpu else hardware.bitsandbytes  # who stores int8 (loading.py)
+    if hardware.cuda and quantizer and hardware.cuda_free_bytes >= needed:
         return AutoPick(
             AUTO_GPU_MODEL, f"{hardware.cuda_name} has {hardware.cuda_free_bytes / GIB:.1f} GiB free"
         )
     if not hardware.cuda:
         why = "there is no CUDA GPU"
-    elif not hardware.bitsandbytes:
-        why = "bitsandbytes is not installed"
+    elif not quantizer:
+        why = f"{'torchao' if fast_gpu else 'bitsandbytes'} is not installed"
     else:
         free = hardware.cuda_free_bytes / GIB
         why = f"{hardware.cuda_name} has {free:.1f} GiB free, under the {needed / GIB:.1f} needed"
     return AutoPick(AUTO_FALLBACK, f"{why} for {AUTO_GPU_MODEL} in int8")
 
 
-def build_engine(settings: Settings, hardware: Hardware | None = None) -> Engine:
-    """The one engine of this process (build it once, at start-up)."""
+def build_engine(
+    settings: Settings, hardware: Hardware | None = None, on_choice: Callable[[str], None] | None = None
+) -> Engine:
+    """The one engine of this process (build it once, at start-up). `on_choice` hears the model's name as
+    soon as it is chosen, before the weights are read."""
     if settings.openai_base_url:
         return _openai_engine(settings)
     hardware = hardware or detect()
     model = settings.model
     if model == "auto":
-        pick = pick_auto(hardware)
+        pick = pick_auto(hardware, settings.fast_gpu)
         log.info("ARXIVGPT_MODEL=auto: using %s because %s", pick.model, pick.reason)
         model = pick.model
     device = choose_device(settings.device, hardware)
-    engine: Engine = load(choose(model, settings.precision, device, hardware, settings), settings)
+    choice = choose(model, settings.precision, device, hardware, settings)
+    if on_choice is not None:
+        on_choice(choice.name)
+    engine: Engine = load(choice, settings)
     return engine
 
 

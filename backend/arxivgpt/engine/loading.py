@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from arxivgpt.engine.compiled import COMPILED_TAG, use_compile_cache
+from arxivgpt.engine.compiled import COMPILED_TAG, torchao_config, use_compile_cache
 from arxivgpt.engine.convert import converted_dir
 from arxivgpt.engine.hardware import GIB, Device, Hardware
 from arxivgpt.engine.presets import PRESETS, SMOLLM2_GGUF, SMOLLM2_PACKAGE, Precision, Preset
@@ -236,17 +236,6 @@ def _from_pretrained(folder: str, choice: ModelChoice, settings: Settings) -> tu
         raise ModelLoadError(_load_advice(choice, error)) from error
     model.eval()
     return model, tokenizer
-
-
-def torchao_config(precision: Precision) -> Any:
-    """transformers' TorchAoConfig for int8 or float8 weight-only. torchao's own default switches on
-    coordinate-descent autotuning for every later compile, which never finished here: it stays off."""
-    from torchao.quantization import Float8WeightOnlyConfig, Int8WeightOnlyConfig
-    from transformers import TorchAoConfig
-
-    if precision == "fp8":
-        return TorchAoConfig(quant_type=Float8WeightOnlyConfig(set_inductor_config=False))
-    return TorchAoConfig(quant_type=Int8WeightOnlyConfig(set_inductor_config=False))
 
 
 def _with_adapter(model: Any, adapter: str) -> Any:

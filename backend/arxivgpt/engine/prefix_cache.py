@@ -64,7 +64,8 @@ class PrefixCache:
         length = int(cache.get_seq_length())
         if length <= 0:
             return
-        self._ids, self._cache = sequence[:length].clone(), cache
+        # Prompts arrive as CPU tensors; the sequence comes back on the model's device (a GPU's).
+        self._ids, self._cache = sequence[:length].detach().to("cpu", copy=True), cache
 
     def clear(self) -> None:
         self._ids, self._cache = None, None
