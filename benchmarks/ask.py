@@ -213,7 +213,12 @@ async def answers_table(engine: Engine, settings: Settings, show: bool) -> None:
             judge(paper, index, anchors, result, judged)
             timings.append((result.timings.first_token_s or 0.0, result.timings.prefill_tokens or 0))
             if show:
-                print(f"\n> {question}\n{result.answer}\n{[c.quote for c in result.citations]}\n", flush=True)
+                dropped = [(d.reason, d.text) for d in result.dropped_sentences]
+                print(
+                    f"\n> {question}\n{result.answer}\n  quotes: {[c.quote for c in result.citations]}",
+                    flush=True,
+                )
+                print(f"  left out: {dropped}; notes: {result.notes}\n", flush=True)
         honest = [
             not (await asker.ask(QuestionRequest(paper=str(path), question=question))).answered
             for question in (UNANSWERABLE[name], OFF_TOPIC)

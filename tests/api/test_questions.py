@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +246,7 @@ def test_a_question_asked_while_the_model_loads_waits_for_it(
 ) -> None:
     release = threading.Event()
 
-    def build() -> Engine:
+    def build(chosen: Callable[[str], None]) -> Engine:
         assert release.wait(10)
         return FakeEngine(ANSWER)
 

@@ -112,3 +112,9 @@ def test_a_line_is_shown_when_it_ends() -> None:
     checked = CheckedAnswer(PASSAGES, BIBLIOGRAPHY, "en")
     assert checked.feed("- The Monte Carlo sampler") == []
     assert checked.feed("\n") == ["- The Monte Carlo sampler [p2]"]
+
+
+def test_a_question_in_the_answer_is_not_an_answer() -> None:
+    checked, shown = run("In other words, what is the critical temperature [p4]? It is 2.27 [p4].")
+    assert "".join(shown) == "It is 2.27 [p4]."
+    assert [d.reason for d in checked.dropped] == ["a question, not an answer"]

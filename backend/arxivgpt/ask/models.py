@@ -69,7 +69,7 @@ class DroppedSentence(BaseModel):
     """A sentence the model wrote that was left out of the answer, and why."""
 
     text: str
-    reason: Literal["unsupported", "repeats an earlier answer"]
+    reason: Literal["unsupported", "a question, not an answer", "repeats an earlier answer"]
     """"unsupported": fewer than 70% of its content words occur in the passages the model was given."""
     support: float | None = None
 

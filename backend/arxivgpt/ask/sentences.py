@@ -7,6 +7,7 @@ has ended, or the answer has), and only if:
 - its citations name passages the model was given (others are removed and counted, citations.py);
 - at least SUPPORT_THRESHOLD of its content words occur in those passages (the summaries' check): a claim
   about something the passages never mention is left out and reported;
+- it is not a question (small models ask the question back, or a new one);
 - it is not a copy of a sentence of an earlier answer in the conversation (small models repeat themselves);
 - its bibliography numbers are entries of the paper's bibliography (grounding.py, as in summaries).
 
@@ -134,6 +135,9 @@ class CheckedAnswer:
         if not words and not checked.cited:
             return None  # a citation alone, a bullet mark: nothing to show on its own
         support = self._support.support(plain)
+        if plain.rstrip("*_ ").endswith("?"):  # the question asked back, or a new one: not an answer
+            self.dropped.append(DroppedSentence(text=raw.strip(), reason="a question, not an answer"))
+            return None
         if words and support < SUPPORT_THRESHOLD:
             self.dropped.append(
                 DroppedSentence(text=raw.strip(), reason="unsupported", support=round(support, 3))
