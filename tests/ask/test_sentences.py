@@ -118,3 +118,12 @@ def test_a_question_in_the_answer_is_not_an_answer() -> None:
     checked, shown = run("In other words, what is the critical temperature [p4]? It is 2.27 [p4].")
     assert "".join(shown) == "It is 2.27 [p4]."
     assert [d.reason for d in checked.dropped] == ["a question, not an answer"]
+
+
+def test_a_number_the_passages_do_not_have_is_made_up_however_many_words_match() -> None:
+    checked, shown = run(
+        "The critical temperature is 2.27 for the square lattice of 1935 [p4]. It has 64 sites."
+    )
+    assert "".join(shown) == "It has 64 sites [p2]."
+    assert checked.dropped[0].text == "The critical temperature is 2.27 for the square lattice of 1935 [p4]."
+    assert (checked.dropped[0].support or 0) >= 0.7  # enough of its words are there, but not the year

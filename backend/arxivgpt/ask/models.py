@@ -70,7 +70,8 @@ class DroppedSentence(BaseModel):
 
     text: str
     reason: Literal["unsupported", "a question, not an answer", "repeats an earlier answer"]
-    """"unsupported": fewer than 70% of its content words occur in the passages the model was given."""
+    """"unsupported": fewer than 70% of its content words, or not every number in it, occur in the passages
+    the model was given."""
     support: float | None = None
 
 

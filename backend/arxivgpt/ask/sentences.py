@@ -7,6 +7,8 @@ has ended, or the answer has), and only if:
 - its citations name passages the model was given (others are removed and counted, citations.py);
 - at least SUPPORT_THRESHOLD of its content words occur in those passages (the summaries' check): a claim
   about something the passages never mention is left out and reported;
+- every number in it (and every word with a digit: "GPT-4", "C.2.6") occurs in those passages: a number is
+  often the whole answer, and one the passages do not have is made up, however many other words match;
 - it is not a question (small models ask the question back, or a new one);
 - it is not a copy of a sentence of an earlier answer in the conversation (small models repeat themselves);
 - its bibliography numbers are entries of the paper's bibliography (grounding.py, as in summaries).
@@ -23,7 +25,13 @@ from dataclasses import dataclass, field
 from arxivgpt.ask import citations
 from arxivgpt.ask.models import DroppedSentence
 from arxivgpt.ask.passages import Passage
-from arxivgpt.summary.faithfulness import SUPPORT_THRESHOLD, SupportIndex, content_words, sentence_spans
+from arxivgpt.summary.faithfulness import (
+    SUPPORT_THRESHOLD,
+    SupportIndex,
+    anchor_words,
+    content_words,
+    sentence_spans,
+)
 from arxivgpt.summary.grounding import ground
 from arxivgpt.summary.models import NumberedReference
 
@@ -64,6 +72,7 @@ class CheckedAnswer:
 
     def __post_init__(self) -> None:
         self._support = SupportIndex([p.text for p in self.passages], self.language)
+        self._numbers = frozenset(w for p in self.passages for w in anchor_words(p.text) if _has_digit(w))
         self._earlier = SupportIndex(self.earlier, self.language) if self.earlier else None
         self._given = [p.key for p in self.passages]
         self._buffer = ""
@@ -138,7 +147,8 @@ class CheckedAnswer:
         if plain.rstrip("*_ ").endswith("?"):  # the question asked back, or a new one: not an answer
             self.dropped.append(DroppedSentence(text=raw.strip(), reason="a question, not an answer"))
             return None
-        if words and support < SUPPORT_THRESHOLD:
+        unknown_numbers = [w for w in anchor_words(plain) if _has_digit(w) and w not in self._numbers]
+        if (words and support < SUPPORT_THRESHOLD) or unknown_numbers:
             self.dropped.append(
                 DroppedSentence(text=raw.strip(), reason="unsupported", support=round(support, 3))
             )
@@ -158,6 +168,10 @@ class CheckedAnswer:
         self._gap = ""
         self.kept.append(Sentence(text, cited, attributed, separator))
         return separator + text
+
+
+def _has_digit(word: str) -> bool:
+    return any(char.isdigit() for char in word)
 
 
 def units(text: str) -> list[tuple[int, int]]:
