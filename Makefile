@@ -61,6 +61,7 @@ bench: dev-setup
 	$(PY) -m benchmarks.decode --preset smollm2-135m --random-weights --device cpu
 	$(PY) -m benchmarks.reliability
 	$(PY) -m benchmarks.quality
+	$(PY) -m benchmarks.ask
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

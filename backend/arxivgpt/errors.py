@@ -3,7 +3,8 @@
 ArxivGPTError
 ├── InvalidInput            the user's input cannot be used (HTTP 400/422, exit 2)
 │   ├── InvalidPaperId      not an arXiv ID, arXiv URL or readable local file
-│   └── TemplateError       a prompt template that does not compile or render (HTTP 422, names the line)
+│   ├── TemplateError       a prompt template that does not compile or render (HTTP 422, names the line)
+│   └── ConversationNotFound  no conversation has that ID (HTTP 404, exit 2)
 ├── PaperNotFound           arXiv has no such paper (HTTP 404, exit 3)
 ├── SourceUnavailable       arXiv failed after retries (HTTP 502/503, exit 4)
 │   └── ModelServerError    the OpenAI-compatible model server failed or cannot be reached (HTTP 502)
@@ -42,6 +43,10 @@ class TemplateError(InvalidInput):
         self.line = line
         where = f"template line {line}" if line is not None else "template"
         super().__init__(f"{where}: {problem}")
+
+
+class ConversationNotFound(InvalidInput):
+    pass
 
 
 class PaperNotFound(ArxivGPTError):

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     """The language summaries are written in (`English`, `中文`, `Deutsch`, ...)."""
     max_new_tokens: int = Field(default=768, ge=16, le=8192)
     """Summary length limit; what is left of the context window after it holds the paper."""
+    ask_max_new_tokens: int = Field(default=256, ge=16, le=2048)
+    """An answer's length limit (questions about a paper)."""
+    ask_passage_tokens: int = Field(default=1500, ge=64, le=100_000)
+    """At most this many tokens of the paper's passages go with a question (less where the context is
+    smaller): the best-ranked ones. More is slower to read and, for a small model, easier to get lost in."""
     host: str = "127.0.0.1"
     """Where `arxivgpt serve` listens; anything but loopback requires ARXIVGPT_API_TOKEN."""
     port: int = Field(default=8765, ge=1, le=65535)

@@ -265,8 +265,8 @@ def test_a_paper_without_section_headings_keeps_its_text() -> None:
 
 
 def test_no_pages_give_an_empty_paper() -> None:
-    assert full_text_from_pages([]) == FullText()
-    assert full_text_from_pages(["", "  \n "]) == FullText()
+    assert full_text_from_pages([]) == FullText(anchored=True)
+    assert full_text_from_pages(["", "  \n "]) == FullText(anchored=True)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 python -m tests.support.demo serve                       the API, offline (try the curl lines it prints)
 python -m tests.support.demo summarize 2304.02623v1      a streamed summary in the terminal
 python -m tests.support.demo paper 2501.11120v1 --json   the structured paper
+python -m tests.support.demo ask 2501.11120v1 "What LoRA rank was used?"   a question, answered and quoted
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ TRY = """# offline demo: arXiv is a local mirror of saved responses at {mirror}
 # try, in another terminal:
 #   curl -N http://127.0.0.1:{port}/v1/summaries -H 'Content-Type: application/json' \\
 #        -d '{{"paper": "2304.02623v1", "stream": true, "max_new_tokens": 300}}'
+#   curl -N http://127.0.0.1:{port}/v1/questions -H 'Content-Type: application/json' \\
+#        -d '{{"paper": "2501.11120v1", "question": "What LoRA rank was used?", "stream": true}}'
 #   curl http://127.0.0.1:{port}/v1/papers/1111.2011v2
 """
 

@@ -18,9 +18,10 @@ from fastapi import FastAPI
 
 from arxivgpt import __version__
 from arxivgpt.api.errors import install_error_handlers
-from arxivgpt.api.routes import health, models, papers, prompts, summaries
+from arxivgpt.api.routes import conversations, health, models, papers, prompts, questions, summaries
 from arxivgpt.api.security import SecurityMiddleware, check_exposure
 from arxivgpt.api.shutdown import Shutdown, ShutdownMiddleware
+from arxivgpt.ask.pipeline import Asker
 from arxivgpt.engine.availability import survey as survey_models
 from arxivgpt.engine.background import BackgroundEngine
 from arxivgpt.engine.base import Engine
@@ -69,6 +70,9 @@ def create_app(
             app.state.resolver = built_resolver
             app.state.store = summaries_store
             app.state.summarizer = Summarizer(built_resolver, built_engine, summaries_store, settings)
+            app.state.asker = asker = Asker(built_resolver, built_engine, summaries_store, settings)
+            asker.others_waiting = app.state.summarizer.waiting  # questions and summaries share one queue
+            app.state.summarizer.others_waiting = asker.waiting
             log.info("serving on %s:%d", settings.host, settings.port)
             yield
         finally:
@@ -85,7 +89,15 @@ def create_app(
         redoc_url=None,
     )
     app.state.shutdown = shutdown
-    for module in (summaries, papers, prompts, models, health):
+    for module in (
+        summaries,
+        questions,
+        conversations,
+        papers,
+        prompts,
+        models,
+        health,
+    ):  # papers' {id:path} last
         app.include_router(module.router)
     app.add_middleware(ShutdownMiddleware, shutdown=shutdown)
     app.add_middleware(SecurityMiddleware, settings=settings)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from arxivgpt.ask.pipeline import Asker
 from arxivgpt.engine.background import ready
 from arxivgpt.engine.base import Engine
 from arxivgpt.papers.resolver import PaperResolver
@@ -41,8 +42,14 @@ def get_summarizer(request: Request) -> Summarizer:
     return summarizer
 
 
+def get_asker(request: Request) -> Asker:
+    asker: Asker = request.app.state.asker
+    return asker
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 LoadingEngineDep = Annotated[Engine, Depends(get_loading_engine)]
 ResolverDep = Annotated[PaperResolver, Depends(get_resolver)]
 SummarizerDep = Annotated[Summarizer, Depends(get_summarizer)]
+AskerDep = Annotated[Asker, Depends(get_asker)]

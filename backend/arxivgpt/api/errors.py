@@ -1,6 +1,7 @@
 """Every error the API returns, mapped in one place to one JSON shape: `{"error": {"code", "message"}}`.
 
     TemplateError          422  template_error        (+ "line")
+    ConversationNotFound   404  not_found
     InvalidInput           422  invalid_input         (and request validation; bad JSON: 400 invalid_json)
     PaperNotFound          404  not_found
     ModelServerError       502  model_server_error
@@ -34,6 +35,7 @@ from arxivgpt.errors import (
     ArxivGPTError,
     CacheError,
     CacheFull,
+    ConversationNotFound,
     ExtractionError,
     InvalidInput,
     ModelError,
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 # Most specific first: the first class the error is an instance of decides.
 ERROR_TABLE: list[tuple[type[ArxivGPTError], int, str]] = [
     (TemplateError, 422, "template_error"),
+    (ConversationNotFound, 404, "not_found"),
     (InvalidInput, 422, "invalid_input"),
     (PaperNotFound, 404, "not_found"),
     (ModelServerError, 502, "model_server_error"),

@@ -1,4 +1,5 @@
-"""Server-Sent Events for summaries: framing, and a response that stops the generation when the client goes.
+"""Server-Sent Events for summaries (and questions, whose events routes/questions.py frames): framing, and a
+response that stops the generation when the client goes.
 
 event: meta      {"paper": {...}, "model": ..., "source": ..., "cached": ...}
 event: progress  {"stage": "reading"|"mapping"|"writing", "message": ..., "part"?, "parts"?, "tokens"?}
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -45,19 +46,21 @@ def event_frame(event: Event) -> str:
     raise TypeError(f"not a summary event: {event!r}")
 
 
-async def close(events: AsyncIterator[Event]) -> None:
+async def close(events: AsyncIterator[Any]) -> None:
     """Close a summary's event generator: its flight loses this subscriber (and stops if it was the last)."""
     aclose = getattr(events, "aclose", None)
     if aclose is not None:
         await aclose()
 
 
-async def summary_frames(first: Event, events: AsyncIterator[Event]) -> AsyncGenerator[str, None]:
+async def summary_frames(
+    first: Any, events: AsyncIterator[Any], to_frame: Callable[[Any], str] = event_frame
+) -> AsyncGenerator[str, None]:
     """`first` (already pulled, so that early errors were HTTP errors) and the rest, as SSE frames."""
     try:
-        yield event_frame(first)
+        yield to_frame(first)
         async for event in events:
-            yield event_frame(event)
+            yield to_frame(event)
     except Exception as error:
         reported = describe(error)
         yield frame("error", {"code": reported.code, "message": reported.message, **reported.extra})
@@ -76,8 +79,10 @@ class EventStreamResponse(StreamingResponse):
 
     media_type = "text/event-stream"
 
-    def __init__(self, first: Event, events: AsyncIterator[Event]) -> None:
-        self.frames = summary_frames(first, events)
+    def __init__(
+        self, first: Any, events: AsyncIterator[Any], to_frame: Callable[[Any], str] = event_frame
+    ) -> None:
+        self.frames = summary_frames(first, events, to_frame)
         self.events = events
         super().__init__(self.frames, headers=SSE_HEADERS)
 

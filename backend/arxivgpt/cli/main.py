@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from arxivgpt import __version__
-from arxivgpt.cli import models, paper, summarize
+from arxivgpt.cli import ask, models, paper, summarize
 from arxivgpt.errors import ArxivGPTError, InvalidInput, PaperNotFound, SourceUnavailable
 
 EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 1, 2, 3, 4
@@ -23,7 +23,8 @@ _EXIT_CODES: list[tuple[type[ArxivGPTError], int]] = [
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="arxivgpt", description="Read and summarise arXiv papers with a model on your own machine."
+        prog="arxivgpt",
+        description="Read, summarise and ask about arXiv papers with a model on your own machine.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request and step")
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper.register(commands)
     models.register(commands)
     summarize.register(commands)
+    ask.register(commands)
     return parser
 
 

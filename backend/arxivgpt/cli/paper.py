@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
-    data = paper.model_dump(mode="json")
+    data = paper.model_dump(mode="json", exclude={"sections": {"__all__": {"anchors"}}})
     return {name: data[name] for name in JSON_FIELDS}
 
 

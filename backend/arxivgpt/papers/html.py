@@ -3,7 +3,8 @@
 Each part of the paper (title, abstract, every top-level section, every bibliography entry) is rendered by
 one recursive walk over its subtree that appends text to a buffer and cuts a paragraph at every
 block-level element. Math becomes its LaTeX `alttext`, page chrome and LaTeXML failure markers are dropped,
-tables keep only their captions, footnotes are kept inline in parentheses.
+tables keep only their captions, footnotes are kept inline in parentheses. Each paragraph of a section
+keeps the id of the outermost element it starts (`S3.SS2.p1`, `S3.F2`) as its anchor: a URL fragment.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from lxml import etree, html
 from lxml.html import HtmlElement
 
 from arxivgpt.errors import HtmlExtractionError
-from arxivgpt.papers.models import FullText, Reference, Section
+from arxivgpt.papers.models import Anchor, FullText, Reference, Section
 
 _USE_PDF = "Use the PDF version of the paper instead."
 
@@ -81,6 +82,7 @@ def extract_html(document: bytes | str) -> FullText:
         sections=sections,
         references=_references(parts.bibliographies),
         arxiv_id=_arxiv_id(root),
+        anchored=True,
     )
 
 
@@ -176,7 +178,7 @@ def _section(el: HtmlElement, bibliographies: list[HtmlElement]) -> Section | No
     text = renderer.text()
     if not renderer.has_content:
         return None
-    return Section(title=_heading_title(heading), text=text)
+    return Section(title=_heading_title(heading), text=text, anchors=renderer.anchors())
 
 
 def _loose_section(parts: _Parts) -> list[Section]:
@@ -185,7 +187,7 @@ def _loose_section(parts: _Parts) -> list[Section]:
     for el in parts.loose:
         renderer.walk(el)
     text = renderer.text()
-    return [Section(title="Main text", text=text)] if renderer.has_content else []
+    return [Section(title="Main text", text=text, anchors=renderer.anchors())] if renderer.has_content else []
 
 
 def _heading_title(heading: HtmlElement | None) -> str:
@@ -204,10 +206,28 @@ class _Renderer:
         self._buffer: list[str] = []
         self._in_title = in_title
         self._bibliographies = bibliographies
+        self._marks: dict[int, str] = {}
+        """Block index -> id of the outermost element that starts there."""
 
     def text(self, separator: str = "\n\n") -> str:
         self.flush()
         return separator.join(self.blocks)
+
+    def anchors(self, separator: str = "\n\n") -> list[Anchor]:
+        """Where `text(separator)`'s paragraphs start, for those that begin an element with an id."""
+        self.flush()
+        starts, at = [], 0
+        for block in self.blocks:
+            starts.append(at)
+            at += len(block) + len(separator)
+        return [Anchor(at=starts[i], id=self._marks[i]) for i in sorted(self._marks) if i < len(starts)]
+
+    def _open(self, el: HtmlElement) -> None:
+        """A block element begins: end the paragraph before it and remember its id for the next one."""
+        self.flush()
+        element_id = el.get("id")
+        if element_id:
+            self._marks.setdefault(len(self.blocks), element_id)
 
     def flush(self, *, heading: bool = False) -> None:
         text = _clean("".join(self._buffer))
@@ -242,11 +262,13 @@ class _Renderer:
         elif "ltx_listing" in classes:
             self._listing(el)
         elif classes & _EQUATION_CLASSES and tag in ("table", "tbody", "tr", "div"):
+            self._open(el)
             self._equation(el)
         elif tag == "li":
+            self._open(el)
             self._item(el)
         elif tag in _BLOCK_TAGS:
-            self.flush()
+            self._open(el)
             self.walk_children(el)
             self.flush(heading=tag in _HEADING_TAGS)
         elif tag == "br" or classes & _SPACED_CLASSES:

@@ -14,11 +14,25 @@ from pydantic import BaseModel, Field
 Source = Literal["abstract", "html", "ar5iv", "pdf"]
 
 
+class Anchor(BaseModel):
+    """Where a paragraph of a section's text starts, and how to point at that place in the document read."""
+
+    at: int
+    """The paragraph's first character in `Section.text`."""
+    id: str | None = None
+    """The LaTeXML element id of the paragraph (arXiv HTML, ar5iv): `S3.SS2.p1`, a URL fragment."""
+    page: int | None = None
+    """The PDF page the paragraph starts on, from 1."""
+
+
 class Section(BaseModel):
     """One section of the body: its heading (without numbering noise) and plain text."""
 
     title: str
     text: str
+    anchors: list[Anchor] = Field(default_factory=list)
+    """Where its paragraphs start in the document (in `at` order); empty for text read before anchors were
+    kept, or from a document that has none."""
 
 
 class Reference(BaseModel):
@@ -38,6 +52,8 @@ class FullText(BaseModel):
     references: list[Reference] = Field(default_factory=list)
     arxiv_id: str | None = None
     """The versioned arXiv ID found in the document itself (margin stamp, canonical link), if any."""
+    anchored: bool = False
+    """True when the extractor recorded the sections' anchors (a cached text from before did not)."""
 
 
 class Metadata(BaseModel):

@@ -4,7 +4,7 @@ pypdf's plain `extract_text()` (content-stream order, which for pdfLaTeX is colu
 would keep two columns side by side) gives the raw lines; `pdf_text` cleans them. This module reads the
 PDF, turning every way it can fail into a `PdfExtractionError` that says what to do, and assembles the
 paper: title and authors from the metadata or page 1 (`pdf_front`), the abstract, the sections
-(`pdf_headings`) and the bibliography (`pdf_references`).
+(`pdf_headings`), the bibliography (`pdf_references`) and the page each paragraph starts on (`pdf_pages`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from arxivgpt.papers.pdf_front import (
     parse_authors,
 )
 from arxivgpt.papers.pdf_headings import Heading, find_headings, sentence_case
+from arxivgpt.papers.pdf_pages import with_page_anchors
 from arxivgpt.papers.pdf_references import find_reference_list, split_references
 from arxivgpt.papers.pdf_text import (
     TextStats,
@@ -187,16 +188,18 @@ def full_text_from_pages(pages: list[str], meta_title: str = "", meta_author: st
     first_page = page_lines[0] if page_lines else []
     guessed_title, guessed_authors = guess_title_and_authors(first_page)
     title = _choose_title(meaningful_title(meta_title), guessed_title, first_page)
-    lines = [line for page in strip_page_furniture(page_lines, title) for line in page]
+    pages_kept = strip_page_furniture(page_lines, title)
+    lines = [line for page in pages_kept for line in page]
     stats = TextStats.from_lines(lines)
     parts = _split(lines, stats)
     return FullText(
         title=title,
         authors=parse_authors(meta_author) or guessed_authors,
         abstract=parts.abstract,
-        sections=parts.sections,
+        sections=with_page_anchors(parts.sections, pages_kept),
         references=parts.references,
         arxiv_id=arxiv_id,
+        anchored=True,
     )
 
 

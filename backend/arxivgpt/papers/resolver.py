@@ -1,5 +1,8 @@
 """Whatever the user has (ID, URL, local file) to a `Paper`: metadata, full text and bibliography, cached.
 
+A full text cached before extraction kept anchors (where each paragraph is in the document) is read
+again once, so that answers can link to their passages; if arXiv cannot be reached, the cached text serves.
+
 Resolution is single-flight: concurrent requests for the same ID and version (as asked: `2303.17580` and
 `2303.17580v2` are different questions) share one metadata fetch, and requests for the same paper version
 share one full-text fetch and one cache write.
@@ -62,7 +65,7 @@ class PaperResolver:
 
     def _with_fulltext(self, metadata: Metadata, cached: bool) -> Paper:
         kept = self.store.get_fulltext(metadata.id, metadata.version)
-        if kept is not None:
+        if kept is not None and kept[1].anchored:
             return assemble(metadata, kept[0], kept[1], [], cached)
         arxiv_id = ArxivId(metadata.id, metadata.version)
         notes: list[str] = []
@@ -71,6 +74,8 @@ class PaperResolver:
             if fulltext is not None:
                 self.store.put_fulltext(metadata.id, metadata.version, kind, fulltext)
                 return assemble(metadata, kind, fulltext, notes, cached=False)
+        if kept is not None:  # read before anchors were kept, and cannot be read again now: still the text
+            return assemble(metadata, kept[0], kept[1], [], cached)
         notes.append("no full text could be had, so this is the abstract only")
         return assemble(metadata, "abstract", None, notes, cached=False)
 

@@ -12,10 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 from arxivgpt.errors import CacheDamaged, CacheError, CacheFull
 from arxivgpt.papers.models import FullText, Metadata, Source
+from arxivgpt.store.base import StoredTurn
 
 
 def _create_papers(db: sqlite3.Connection) -> None:
@@ -41,10 +42,35 @@ def _create_summaries(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX summary_paper ON summary (paper_id)")
 
 
+def _create_passage_indexes(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE passage_index (key TEXT PRIMARY KEY, paper_id TEXT, body BLOB NOT NULL, "
+        "created_at REAL NOT NULL)"
+    )
+
+
+def _create_conversations(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE conversation (id TEXT PRIMARY KEY, paper_id TEXT NOT NULL, version INTEGER, "
+        "body TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX conversation_paper ON conversation (paper_id, version)")
+    db.execute(
+        "CREATE TABLE turn (conversation_id TEXT NOT NULL, number INTEGER NOT NULL, body TEXT NOT NULL, "
+        "created_at REAL NOT NULL, PRIMARY KEY (conversation_id, number))"
+    )
+
+
 # Append only: migration N (1-based) brings a database from schema N-1 to N; PRAGMA user_version records N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_papers, _create_summaries]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _create_papers,
+    _create_summaries,
+    _create_passage_indexes,
+    _create_conversations,
+]
 SQLITE_FULL = 13
 Statement = tuple[str, tuple[object, ...]]
+Done = TypeVar("Done")
 
 
 def is_full(error: sqlite3.Error) -> bool:
@@ -72,8 +98,9 @@ class SqliteStore:
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise CacheDamaged(
-                f"the cache at {path} is damaged or not an ArxivGPT cache ({error}); it only holds copies "
-                "of arXiv data, so delete it (with its -wal and -shm files) and it will be rebuilt"
+                f"the cache at {path} is damaged or not an ArxivGPT cache ({error}); it holds copies of "
+                "arXiv data, which are fetched again, and your conversations about papers: move it aside "
+                "(with its -wal and -shm files) and a new one will be started"
             ) from error
 
     @property
@@ -195,6 +222,91 @@ class SqliteStore:
                 (key, paper_id, body, time.time()),
             )
         )
+
+    def get_passage_index(self, key: str) -> bytes | None:
+        row = self._query("SELECT body FROM passage_index WHERE key = ?", (key,))
+        return bytes(cast(bytes, row[0])) if row else None
+
+    def put_passage_index(self, key: str, paper_id: str | None, body: bytes) -> None:
+        self._write(
+            (
+                "INSERT OR REPLACE INTO passage_index (key, paper_id, body, created_at) VALUES (?, ?, ?, ?)",
+                (key, paper_id, body, time.time()),
+            )
+        )
+
+    def put_turn(self, turn: StoredTurn) -> bool:
+        now = time.time()
+
+        def store(db: sqlite3.Connection) -> bool:
+            if turn.number == 1:
+                db.execute(
+                    "INSERT INTO conversation (id, paper_id, version, body, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (turn.conversation_id, turn.paper_id, turn.version, turn.header, now, now),
+                )
+            else:
+                updated = db.execute(
+                    "UPDATE conversation SET body = ?, updated_at = ? WHERE id = ?",
+                    (turn.header, now, turn.conversation_id),
+                )
+                if updated.rowcount == 0:
+                    return False
+            db.execute(
+                "INSERT INTO turn (conversation_id, number, body, created_at) VALUES (?, ?, ?, ?)",
+                (turn.conversation_id, turn.number, turn.body, now),
+            )
+            return True
+
+        return self._transaction(store)
+
+    def get_conversation(self, conversation_id: str) -> tuple[str, list[str]] | None:
+        row = self._query("SELECT body FROM conversation WHERE id = ?", (conversation_id,))
+        if row is None:
+            return None
+        turns = self._all(
+            "SELECT body FROM turn WHERE conversation_id = ? ORDER BY number", (conversation_id,)
+        )
+        return cast(str, row[0]), [cast(str, turn[0]) for turn in turns]
+
+    def list_conversations(self, paper_id: str, version: int | None) -> list[str]:
+        params: tuple[object, ...]
+        if version is None:
+            sql, params = "WHERE paper_id = ?", (paper_id,)
+        else:
+            sql, params = "WHERE paper_id = ? AND version = ?", (paper_id, version)
+        rows = self._all(f"SELECT body FROM conversation {sql} ORDER BY updated_at DESC", params)
+        return [cast(str, row[0]) for row in rows]
+
+    def delete_conversation(self, conversation_id: str) -> bool:
+        def delete(db: sqlite3.Connection) -> bool:
+            db.execute("DELETE FROM turn WHERE conversation_id = ?", (conversation_id,))
+            return db.execute("DELETE FROM conversation WHERE id = ?", (conversation_id,)).rowcount > 0
+
+        return self._transaction(delete)
+
+    def _all(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        with self._lock:
+            try:
+                return cast("list[tuple[object, ...]]", self._db.execute(sql, params).fetchall())
+            except sqlite3.DatabaseError as error:
+                raise CacheError(f"reading the cache at {self.path} failed: {error}") from error
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], Done]) -> Done:
+        """`work` in one transaction: committed when it returns something true, rolled back otherwise."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                done = work(self._db)
+                if done:
+                    self._commit()
+                else:
+                    self._db.execute("ROLLBACK")
+                return done
+            except sqlite3.DatabaseError as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise self._write_error(error) from error
 
     def close(self) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from arxivgpt.engine.background import ready
@@ -58,6 +58,12 @@ class Summarizer:
         self.store = store
         self.settings = settings
         self._flights: dict[str, Flight[SummaryResult]] = {}
+        self.others_waiting: Callable[[], int] = lambda: 0
+        """How many other requests (questions) wait for the model: the queue is one."""
+
+    def waiting(self) -> int:
+        """Summaries that have the model or wait for it."""
+        return sum(1 for flight in self._flights.values() if not flight.done)
 
     async def events(self, request: SummaryRequest) -> AsyncIterator[Event]:
         """Meta, then Progress notes and Delta pieces, then Done.
@@ -125,10 +131,11 @@ class Summarizer:
         flight = self._flights.get(job.key)
         if flight is not None and flight.joinable:
             return flight
-        waiting = sum(1 for other in self._flights.values() if not other.done)
+        waiting = self.waiting() + self.others_waiting()
         if waiting > self.settings.max_queue:
             raise QueueFull(
-                f"{waiting} summaries are already waiting for the model; try again in a minute",
+                f"{waiting} requests (summaries and questions) are already waiting for the model; try again "
+                "in a minute",
                 retry_after=30,
             )
         flight = Flight(job.run)

@@ -38,7 +38,7 @@ MAX_TEMPLATE_BYTES = 32 * 1024
 MAX_OUTPUT_CHARS = 2 * 1024 * 1024
 MAX_RENDER_STEPS = 200_000  # the default template takes a few hundred on a paper with 100 references
 MAX_RENDER_SECONDS = 2.0
-TEMPLATE_NAMES = ("summary.md.j2", "map.md.j2")
+TEMPLATE_NAMES = ("summary.md.j2", "map.md.j2", "ask.md.j2")
 _REPO_PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
 _TEMPLATE_FILE = "<template>"
 
