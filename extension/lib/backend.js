@@ -8,7 +8,7 @@
 //   not_arxivgpt          a 200 that is not an event stream
 //   stream_lost           the connection broke mid-stream
 //   incomplete            the stream ended without `done` or `error`
-// An abort (the page closed the panel) is not an error: streamSummary just returns.
+// An abort (the page closed the panel) is not an error: a stream just returns.
 
 import { startCommand } from "./present.js";
 import { readSse } from "./sse.js";
@@ -105,15 +105,30 @@ export async function errorFromResponse(response, backendUrl) {
 }
 
 /**
- * Stream one summary: calls `onEvent(name, data)` for each `meta`, `progress`, `delta`, `done` and `error`
- * event, in order.
+ * Stream one summary (`POST /v1/summaries`): see streamEvents.
+ */
+export function streamSummary(settings, body, options = {}) {
+  return streamEvents(settings, "/v1/summaries", body, { ...options, what: "summary" });
+}
+
+/**
+ * Stream one answer to a question about a paper (`POST /v1/questions`): see streamEvents.
+ */
+export function streamAnswer(settings, body, options = {}) {
+  return streamEvents(settings, "/v1/questions", body, { ...options, what: "answer" });
+}
+
+/**
+ * POST `body` to `path` as an event stream: calls `onEvent(name, data)` for each `meta`, `progress`, `delta`,
+ * `done` and `error` event, in order. `what` names the result in messages ("summary", "answer").
  * Resolves when the stream ends (after `done` or `error`); throws BackendError when no `done`/`error` came.
  * Aborting `signal` closes the connection, which stops the model on the backend; it then resolves quietly.
  */
-export async function streamSummary(settings, body, { signal, onEvent, fetchImpl } = {}) {
+export async function streamEvents(settings, path, body, options = {}) {
+  const { signal, onEvent, fetchImpl, what = "summary" } = options;
   let response;
   try {
-    response = await request(settings, "/v1/summaries", {
+    response = await request(settings, path, {
       method: "POST",
       body,
       signal,
@@ -158,14 +173,14 @@ export async function streamSummary(settings, body, { signal, onEvent, fetchImpl
     if (error instanceof BackendError) throw error;
     throw new BackendError(
       "stream_lost",
-      `The connection to the backend at ${settings.backendUrl} was lost before the summary was finished. ` +
+      `The connection to the backend at ${settings.backendUrl} was lost before the ${what} was finished. ` +
         "Check that the backend is still running, then try again.",
     );
   }
   if (!finished && !signal?.aborted) {
     throw new BackendError(
       "incomplete",
-      "The backend ended the stream before the summary was finished; its log may say why. Try again.",
+      `The backend ended the stream before the ${what} was finished; its log may say why. Try again.`,
     );
   }
 }

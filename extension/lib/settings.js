@@ -140,6 +140,24 @@ export function summaryRequestBody(paper, settings, overrides = {}) {
   return body;
 }
 
+/**
+ * The JSON body of `POST /v1/questions`: the question about `paper`, in the conversation `conversationId` when
+ * one goes on, else a new one that starts from `summary` (the summary the reader has seen) when there is one.
+ * The source and model are the summaries' (the page's overrides first, then the settings).
+ */
+export function questionRequestBody(paper, settings, { question, conversationId, summary, ...overrides } = {}) {
+  const { source, model } = summaryRequestBody(paper, settings, overrides);
+  const body = { paper, question: String(question ?? ""), source, stream: true };
+  if (model) body.model = model;
+  if (typeof conversationId === "string" && conversationId) body.conversation_id = conversationId;
+  else if (typeof summary === "string" && summary.trim() && summary.length <= MAX_SUMMARY_CHARS)
+    body.summary = summary;
+  return body;
+}
+
+/** The longest summary a conversation may start from (the backend's MAX_SUMMARY_CHARS). */
+export const MAX_SUMMARY_CHARS = 20_000;
+
 /** The settings as saved, over the defaults. */
 export async function loadSettings(storage = globalThis.chrome.storage) {
   const [synced, local] = await Promise.all([storage.sync.get(SYNC_KEYS), storage.local.get(LOCAL_KEYS)]);
