@@ -12,6 +12,12 @@
 //   the backend. Every `done` is also kept in chrome.storage.session as `result:<paper>` (its summary and
 //   what describes it), so that the side panel shows a paper's last summary when it comes back to it.
 //
+// Port "ask" (the "Ask about this paper" box under a summary), the same way:
+//   page -> worker   {type: "ask", paper, question, conversationId?, summary?, source?}
+//   worker -> page   {type: "request", source, backendUrl}, {type: "meta", ...}, {type: "delta", text}...,
+//                    then {type: "done", answer, html, citations, conversation_id, ...} or {type: "error", ...}
+//   The backend keeps the conversation (POST /v1/questions); nothing is kept here.
+//
 // One-shot messages (chrome.runtime.sendMessage), each answered {ok: true, ...} or
 // {ok: false, error: {code, message, line?}}:
 //   {type: "defaultTemplate"}                        -> {ok, template, variables}   GET /v1/prompts/default
@@ -20,15 +26,22 @@
 //   {type: "models"}                                 -> {ok, model, configured, context_length, presets}
 //   {type: "health"}                                 -> {ok, status, model}         GET /healthz
 //   {type: "openOptions", section?}                  -> {ok}  the options page, at `section`
+//   {type: "latestConversation", paper}              -> {ok, conversation: {...turns} | null}  the paper's
+//                                                       newest conversation (GET /v1/papers/{id}/conversations,
+//                                                       then GET /v1/conversations/{id})
+//   {type: "openPassage", url}                       -> {ok, how: "scrolled" | "opened"}  a tab of this window
+//                                                       that shows that page goes to the passage (and to the
+//                                                       front); else it opens in a new tab
 //   {type: "openSidePanel", paper}  (from a tab)     -> {ok}  opens the side panel on that tab for `paper`,
 //                                                       handing it over as {pendingPaper} in storage.session
 //
 // Also: the toolbar icon, the keyboard shortcut (`commands`: "summarize") and the context-menu item on arXiv
 // links open the side panel on the current tab, the last two for a paper.
 
-import { BackendError, requestJson, streamSummary } from "./lib/backend.js";
+import { latestConversation, sameDocument } from "./lib/ask.js";
+import { BackendError, requestJson, streamAnswer, streamSummary } from "./lib/backend.js";
 import { formatId, paperIdFromUrl, parseArxivId } from "./lib/ids.js";
-import { loadSettings, summaryRequestBody } from "./lib/settings.js";
+import { loadSettings, questionRequestBody, summaryRequestBody } from "./lib/settings.js";
 
 const MENU_ID = "arxivgpt-summarize-link";
 const ARXIV_LINKS = ["abs", "pdf", "html"].flatMap((kind) =>
@@ -60,21 +73,36 @@ chrome.commands.onCommand.addListener((command, tab) => {
   openSidePanelFor(tab, paper ? formatId(paper) : null);
 });
 
-// --- streaming summaries over a Port -------------------------------------------------------------------------
+// --- streaming summaries and answers over a Port -------------------------------------------------------------
+
+const STREAMS = {
+  summarize: {
+    body: (paper, settings, message) => summaryRequestBody(paper, settings, message),
+    stream: streamSummary,
+    kept: (paper, done, body) => keepResult(paper, done, body.source),
+  },
+  ask: {
+    body: (paper, settings, message) => questionRequestBody(paper, settings, message),
+    stream: streamAnswer,
+    kept: () => {}, // the backend keeps the conversation
+  },
+};
 
 chrome.runtime.onConnect.addListener((port) => {
-  if (port.name !== "summarize") return;
+  if (!Object.hasOwn(STREAMS, port.name)) return;
+  const kind = STREAMS[port.name];
   let controller = null;
   port.onDisconnect.addListener(() => controller?.abort());
   port.onMessage.addListener((message) => {
-    if (message?.type !== "summarize") return;
-    controller?.abort(); // one summary per port: a new request replaces the running one
+    if (message?.type !== port.name) return;
+    controller?.abort(); // one stream per port: a new request replaces the running one
     controller = new AbortController();
-    summarize(port, message, controller).catch((error) => console.error("ArxivGPT:", error));
+    relay(port, kind, message, controller).catch((error) => console.error("ArxivGPT:", error));
   });
 });
 
-async function summarize(port, message, controller) {
+/** Post the request the page asked for and pass every event of its stream on to the page. */
+async function relay(port, kind, message, controller) {
   const post = (payload) => {
     if (controller.signal.aborted) return;
     try {
@@ -89,16 +117,18 @@ async function summarize(port, message, controller) {
     return;
   }
   const settings = await loadSettings();
-  const body = summaryRequestBody(formatId(paper), settings, message);
+  const body = kind.body(formatId(paper), settings, message);
   post({ type: "request", source: body.source, length: settings.length, backendUrl: settings.backendUrl });
   await whileAlive(
-    streamSummary(settings, body, {
-      signal: controller.signal,
-      onEvent: (type, data) => {
-        post({ ...data, type });
-        if (type === "done") keepResult(formatId(paper), data, body.source);
-      },
-    }).catch((error) => post({ type: "error", ...describe(error) })),
+    kind
+      .stream(settings, body, {
+        signal: controller.signal,
+        onEvent: (type, data) => {
+          post({ ...data, type });
+          if (type === "done") kind.kept(formatId(paper), data, body);
+        },
+      })
+      .catch((error) => post({ type: "error", ...describe(error) })),
   );
 }
 
@@ -137,7 +167,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   }
   const handler = HANDLERS[message?.type];
   if (!handler) return false;
-  handler(message)
+  handler(message, sender)
     .then((answer) => sendResponse({ ok: true, ...answer }))
     .catch((error) => sendResponse({ ok: false, error: describe(error) }));
   return true; // the answer comes asynchronously
@@ -168,6 +198,19 @@ const HANDLERS = {
   },
   async health() {
     return requestJson(await loadSettings(), "/healthz");
+  },
+  async latestConversation(message) {
+    const paper = parseArxivId(message.paper);
+    if (!paper) throw new BackendError("invalid_input", `"${message.paper}" is not an arXiv ID or URL.`);
+    const settings = await loadSettings();
+    const path = formatId(paper).split("/").map(encodeURIComponent).join("/");
+    const latest = latestConversation(await requestJson(settings, `/v1/papers/${path}/conversations`));
+    if (!latest) return { conversation: null };
+    const id = encodeURIComponent(latest.id);
+    return { conversation: await requestJson(settings, `/v1/conversations/${id}`) };
+  },
+  async openPassage(message, sender) {
+    return { how: await openPassage(String(message.url ?? ""), sender) };
   },
   async openOptions(message) {
     const section = /^[a-z]+$/.test(message.section ?? "") ? `#${message.section}` : "";
@@ -202,6 +245,36 @@ function openSidePanelFor(tab, paper) {
       },
     }),
   );
+}
+
+/**
+ * Show a passage of a paper's HTML page (`url`, with the passage's anchor): a tab of the window the click came
+ * from that shows that page goes to the anchor (a same-document navigation: it scrolls, it does not reload)
+ * and comes to the front ("scrolled"); if there is none, the page opens in a new tab beside the sender's
+ * ("opened"). The tabs' URLs are visible for arXiv and the loopback hosts only (host permissions), the pages
+ * a passage can be on.
+ */
+async function openPassage(url, sender) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+    throw new BackendError("invalid_input", `"${url}" is not a web address of a passage.`);
+  }
+  const windowId = sender.tab?.windowId ?? (await chrome.windows.getLastFocused()).id;
+  const tabs = await chrome.tabs.query({ windowId });
+  const showing = tabs.filter((tab) => tab.url && sameDocument(tab.url, parsed.href));
+  const target = showing.find((tab) => tab.active) ?? showing[0];
+  if (target) {
+    await chrome.tabs.update(target.id, { url: parsed.href, active: true });
+    return "scrolled";
+  }
+  const beside = sender.tab ? { index: sender.tab.index + 1, openerTabId: sender.tab.id } : {};
+  await chrome.tabs.create({ url: parsed.href, windowId, ...beside });
+  return "opened";
 }
 
 function describe(error) {

@@ -12,11 +12,13 @@
 //       [data-arxivgpt=status]   the stage while working ("Writing part 3 of 5: Questions…")
 //       [data-arxivgpt=notes]    stopped here / cut at the length limit / language ignored / why abstract only
 //       [data-arxivgpt=error]    what failed, under whatever text came, with the action that fixes it
-//       [data-arxivgpt=followup] room for questions about the paper (empty for now)
+//       [data-arxivgpt=followup] "Ask about this paper": the conversation and its question box
+//                                (lib/conversation.js)
 //     .arxivgpt-actions          stop | regenerate | copy | download
 //
-// The panel talks to the service worker over a Port named "summarize" (see service-worker.js for the
-// messages). On arXiv's pages only trusted clicks (a person's, not a page script's) do anything.
+// The summary streams over a Port named "summarize" (see service-worker.js for the messages) by the rules
+// lib/stream.js keeps for every streamed text, answers included. On arXiv's pages only trusted clicks (a
+// person's, not a page script's) do anything.
 
 // On arXiv's pages this module is loaded from the extension's per-session dynamic URL (use_dynamic_url), and
 // Chrome resolves a static `import "./x.js"` against the fixed URL, which it then refuses; so there the modules
@@ -25,14 +27,15 @@
 const onWebPage = globalThis.location?.protocol !== "chrome-extension:";
 const moduleUrl = (name) =>
   onWebPage ? globalThis.chrome.runtime.getURL(`lib/${name}`) : new URL(name, import.meta.url).href;
-const [{ MarkdownView, importHtml }, present] = await Promise.all([
-  import(moduleUrl("markdown.js")),
+const [present, { RUNNING, createStream, errorView }, { createConversation }, dom] = await Promise.all([
   import(moduleUrl("present.js")),
+  import(moduleUrl("stream.js")),
+  import(moduleUrl("conversation.js")),
+  import(moduleUrl("dom.js")),
 ]);
-const { abstractReason, errorActions, fileStem, metaText, resultNotes, stageText, summaryDocument } = present;
-
-const RUNNING = new Set(["loading", "streaming"]);
-const FOLLOW_SLACK_PX = 24; // this close to the bottom, the view follows new text
+const { abstractReason, fileStem, metaText, resultNotes, stageText, summaryDocument } = present;
+const { button, el, onClick, trusted } = dom;
+export { el, trusted };
 
 /**
  * A panel for `paper` (an ID string) in `doc`. `connect` opens the Port (chrome.runtime.connect by default),
@@ -50,20 +53,48 @@ export function createSummaryPanel({
   trustedOnly = true,
   request = {},
 } = {}) {
-  const open = connect ?? ((info) => globalThis.chrome.runtime.connect(info));
   const message = send ?? ((body) => globalThis.chrome.runtime.sendMessage(body));
   const ui = buildPanel(doc, paper, closable);
-  const trusted = (target, handler) => onClick(target, handler, trustedOnly);
-  let port = null;
-  let view = null;
-  let streamed = "";
+  const clicks = (target, handler) => onClick(target, handler, trustedOnly);
   let context = {}; // this run: {request, meta, done, progress}
   let lastRequest = { ...request };
+
+  const stream = createStream({
+    doc,
+    target: ui.summary,
+    scroll: ui.scroll,
+    connect,
+    portName: "summarize",
+    emptyText: "The model returned an empty summary.",
+    onState: setState,
+    onReply: receive,
+    onDone: finished,
+    onError: (error) => {
+      ui.error.replaceChildren(...errorNodes(error));
+      ui.error.hidden = false;
+    },
+  });
+
+  const conversation = createConversation({
+    doc,
+    paper,
+    connect,
+    send: message,
+    scroll: ui.scroll,
+    trustedOnly,
+    summary: () => (context.done ? String(context.done.summary ?? "") : ""),
+    source: () => context.request?.source ?? lastRequest.source,
+    onPaper: (info) => {
+      if (info.title && ui.title.textContent === paper) ui.title.textContent = info.title;
+    },
+  });
+  ui.followup.append(conversation.element);
 
   function setState(state) {
     ui.summary.dataset.state = state;
     ui.panel.dataset.state = state;
     const running = RUNNING.has(state);
+    const streamed = stream.streamed;
     ui.summary.setAttribute("aria-busy", String(running));
     ui.stop.hidden = !running;
     ui.regenerate.hidden = !(state === "done" || state === "stopped");
@@ -71,146 +102,62 @@ export function createSummaryPanel({
     ui.copy.disabled = ui.download.disabled = !(state === "done" || (state === "stopped" && streamed));
     ui.status.hidden = !running;
     ui.meta.textContent = metaText({ ...context, state, seconds: context.done?.timings?.total_s });
+    if (state === "error") ui.error.scrollIntoView?.({ block: "nearest" });
   }
 
   function start(overrides = {}) {
-    disconnect();
     lastRequest = { ...request, ...overrides };
     context = {};
-    streamed = "";
-    view = null;
-    ui.summary.replaceChildren();
     ui.notes.replaceChildren();
     ui.error.replaceChildren();
     ui.error.hidden = true;
     expand();
     showStage();
-    setState("loading");
-    const current = open({ name: "summarize" });
-    port = current;
-    current.onMessage.addListener((reply) => {
-      if (port === current) receive(reply);
-    });
-    current.onDisconnect.addListener(() => {
-      if (port !== current) return;
-      port = null;
-      if (RUNNING.has(ui.summary.dataset.state)) {
-        fail({
-          code: "extension_error",
-          message:
-            "The connection to the ArxivGPT extension was lost (was it reloaded or updated?). " +
-            "Reload the page and try again.",
-        });
-      }
-    });
-    current.postMessage({ ...lastRequest, type: "summarize", paper });
+    stream.start({ ...lastRequest, type: "summarize", paper });
   }
 
   function receive(reply) {
-    switch (reply?.type) {
-      case "request":
-        context.request = reply;
-        break;
-      case "meta":
-        context.meta = reply;
-        if (reply.paper?.title) ui.title.textContent = reply.paper.title;
-        showStage();
-        setState(ui.summary.dataset.state);
-        break;
-      case "progress":
-        context.progress = reply;
-        showStage();
-        break;
-      case "delta":
-        append(String(reply.text ?? ""));
-        break;
-      case "done":
-        finish(reply);
-        break;
-      case "error":
-        fail(reply);
-        break;
-      default:
-        break;
+    if (reply.type === "request") context.request = reply;
+    else if (reply.type === "meta") {
+      context.meta = reply;
+      if (reply.paper?.title) ui.title.textContent = reply.paper.title;
+      showStage();
+      setState(stream.state);
+    } else if (reply.type === "progress") {
+      context.progress = reply;
+      showStage();
     }
   }
 
-  function append(text) {
-    if (!text) return;
-    const following = atBottom();
-    if (!view) {
-      view = new MarkdownView(doc, ui.summary);
-      setState("streaming");
-    }
-    streamed += text;
-    view.update(streamed);
-    if (following) ui.scroll.scrollTop = ui.scroll.scrollHeight;
-  }
-
-  function finish(done) {
+  function finished(done) {
     context.done = done;
-    const top = ui.scroll.scrollTop;
-    const fragment = importHtml(doc, done.html); // sanitised by the backend, checked again here
-    if (!fragment.textContent.trim())
-      fragment.append(el(doc, "p", {}, "The model returned an empty summary."));
-    ui.summary.replaceChildren(fragment); // one step: no frame shows an empty panel
-    ui.scroll.scrollTop = top;
     if (done.paper?.title) ui.title.textContent = done.paper.title;
     const notes = [
       abstractReason(done.paper, context.request?.source ?? lastRequest.source),
       ...resultNotes(done, { lengthSetting: context.request?.length }),
     ].filter(Boolean);
     ui.notes.replaceChildren(...notes.map((text) => el(doc, "p", { class: "arxivgpt-note" }, text)));
-    setState("done");
-    disconnect(); // the stream is over; nothing more will come
+    conversation.reload(); // its first look may have found the backend down
   }
 
   /** Show a finished summary that was kept (the side panel's memory of this paper). */
   function show(done, kept = {}) {
     done = { ...done, cached: true }; // written by an earlier run, whatever that run said
     context = { request: kept.request, meta: null, done };
-    streamed = "";
-    finish(done);
+    stream.show(done);
   }
 
-  function fail(error) {
-    ui.error.replaceChildren(...errorView(error));
-    ui.error.hidden = false;
-    if (!streamed) ui.summary.replaceChildren();
-    setState("error");
-    disconnect();
-    ui.error.scrollIntoView?.({ block: "nearest" });
-  }
-
-  function errorView(error) {
-    const text = el(
-      doc,
-      "p",
-      { class: "arxivgpt-error-text" },
-      error.message || "The backend reported an error.",
-    );
-    const buttons = el(doc, "div", { class: "arxivgpt-error-actions" });
-    const nodes = [text];
-    const source = context.request?.source ?? lastRequest.source;
-    for (const action of errorActions(error, { backendUrl: context.request?.backendUrl, source })) {
-      if (action.kind === "start") {
-        nodes.push(
-          el(doc, "p", { class: "arxivgpt-hint" }, "Start the backend in a terminal, then retry:"),
-          el(doc, "pre", { class: "arxivgpt-command", "data-arxivgpt": "start-command" }, action.command),
-        );
-      } else if (action.kind === "options") {
-        const section = error.code === "template_error" ? "template" : "backend";
-        buttons.append(trusted(button(doc, "open-options", "Open options"), () => openOptions(section)));
-      } else if (action.kind === "abstract") {
-        buttons.append(
-          trusted(button(doc, "use-abstract", "Use the abstract"), () => start({ source: "abstract" })),
-        );
-      } else {
-        buttons.append(trusted(button(doc, "retry", "Retry"), () => start(lastRequest)));
-      }
-    }
-    nodes.push(buttons);
-    return nodes;
+  function errorNodes(error) {
+    return errorView(doc, error, {
+      backendUrl: context.request?.backendUrl,
+      source: context.request?.source ?? lastRequest.source,
+      trustedOnly,
+      actions: {
+        retry: () => start(lastRequest),
+        useAbstract: () => start({ source: "abstract" }),
+        openOptions,
+      },
+    });
   }
 
   function openOptions(section) {
@@ -221,24 +168,17 @@ export function createSummaryPanel({
     ui.statusText.textContent = stageText(context.progress, context);
   }
 
-  function disconnect() {
-    const current = port;
-    port = null;
-    current?.disconnect();
-  }
-
   function stop() {
-    if (!RUNNING.has(ui.summary.dataset.state)) return disconnect();
-    disconnect(); // the worker aborts the request; the backend stops generating and caches nothing
-    const note = streamed
+    if (!stream.stop()) return;
+    const note = stream.streamed
       ? "Stopped: the summary ends here. Regenerate to write it again."
       : "Stopped before the model wrote anything. Regenerate to start again.";
     ui.notes.replaceChildren(el(doc, "p", { class: "arxivgpt-note arxivgpt-stopped" }, note));
-    setState("stopped");
   }
 
   function close() {
-    disconnect();
+    stream.disconnect();
+    conversation.close();
     ui.panel.remove();
     onClose?.();
   }
@@ -257,22 +197,17 @@ export function createSummaryPanel({
     } else expand();
   }
 
-  function atBottom() {
-    const box = ui.scroll;
-    return box.scrollHeight - box.scrollTop - box.clientHeight <= FOLLOW_SLACK_PX;
-  }
-
-  trusted(ui.close, close);
-  trusted(ui.collapse, toggle);
-  trusted(ui.stop, stop);
-  trusted(ui.regenerate, () => start({ ...lastRequest, refresh: true }));
-  trusted(ui.summarize, () => start(lastRequest));
-  trusted(ui.copy, async () => {
-    const text = context.done ? String(context.done.summary ?? "") : streamed;
+  clicks(ui.close, close);
+  clicks(ui.collapse, toggle);
+  clicks(ui.stop, stop);
+  clicks(ui.regenerate, () => start({ ...lastRequest, refresh: true }));
+  clicks(ui.summarize, () => start(lastRequest));
+  clicks(ui.copy, async () => {
+    const text = context.done ? String(context.done.summary ?? "") : stream.streamed;
     flash(ui.copy, (await copyText(doc, text)) ? "done" : "failed");
   });
-  trusted(ui.download, () => {
-    const done = context.done ?? { paper: { id: paper }, summary: streamed, model: context.meta?.model };
+  clicks(ui.download, () => {
+    const done = context.done ?? { paper: { id: paper }, summary: stream.streamed, model: context.meta?.model };
     const requestedSource = context.request?.source ?? lastRequest.source;
     const name = `${fileStem(done.paper?.id ?? paper)}.md`;
     downloadText(doc, name, summaryDocument(done, { requestedSource }));
@@ -287,22 +222,11 @@ export function createSummaryPanel({
     close,
     show,
     expand,
+    conversation,
     get state() {
       return ui.summary.dataset.state;
     },
   };
-}
-
-/** Runs `handler` for clicks a person made; a page script's synthetic click (isTrusted false) does nothing. */
-export function trusted(target, handler) {
-  return onClick(target, handler, true);
-}
-
-function onClick(target, handler, trustedOnly) {
-  target.addEventListener("click", (event) => {
-    if (event.isTrusted || !trustedOnly) handler(event);
-  });
-  return target;
 }
 
 function buildPanel(doc, paper, closable) {
@@ -408,17 +332,4 @@ function downloadText(doc, name, text) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-function button(doc, name, label, attrs = {}) {
-  const classes = `arxivgpt-button arxivgpt-${name}`;
-  return el(doc, "button", { type: "button", class: classes, "data-arxivgpt": name, ...attrs }, label);
-}
-
-/** A new element with attributes and text or child nodes (never HTML). */
-export function el(doc, tag, attrs = {}, ...children) {
-  const node = doc.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  for (const child of children) node.append(child);
-  return node;
 }

@@ -67,6 +67,7 @@ ARXIV_HOSTS = re.compile(r"^(.+\.)?arxiv\.org$")
 # Every http(s) URL except the loopback backend: the backend's traffic is never routed.
 NOT_LOOPBACK = re.compile(r"^https?://(?!(127\.0\.0\.1|localhost)(:\d+)?/)")
 BACKEND_START_TIMEOUT = 120.0
+ASK_MAX_NEW_TOKENS = 96  # smollm2-135m answers in a sentence or two; this bounds a rambling one
 
 
 def free_port() -> int:
@@ -116,6 +117,7 @@ def running_backend(
         ARXIVGPT_ARXIV_DELAY="0",
         ARXIVGPT_DATA_DIR=str(data_dir),
         ARXIVGPT_MAX_NEW_TOKENS=str(max_new_tokens),
+        ARXIVGPT_ASK_MAX_NEW_TOKENS=str(ASK_MAX_NEW_TOKENS),
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -328,12 +330,20 @@ class Extension:
     def console_tail(self, lines: int = 40) -> str:
         return "\n".join(self.console[-lines:]) or "(nothing in the consoles)"
 
-    def record_summary_requests(self) -> None:
-        """From now on the service worker notes the JSON body of every POST /v1/summaries it sends."""
-        self.worker().evaluate(RECORD_SUMMARY_REQUESTS)
+    def record_requests(self) -> None:
+        """From now on the service worker notes the JSON body of every POST it sends, by path."""
+        self.worker().evaluate(RECORD_REQUESTS)
 
     def summary_requests(self) -> list[dict[str, Any]]:
-        bodies: list[dict[str, Any]] = self.worker().evaluate("() => self.__summaryRequests ?? []")
+        return self.sent("/v1/summaries")
+
+    def question_requests(self) -> list[dict[str, Any]]:
+        return self.sent("/v1/questions")
+
+    def sent(self, path: str) -> list[dict[str, Any]]:
+        bodies: list[dict[str, Any]] = self.worker().evaluate(
+            "path => (self.__requests ?? {})[path] ?? []", path
+        )
         return bodies
 
     def forget_results(self) -> None:
@@ -346,15 +356,17 @@ class Extension:
         )
 
 
-# The worker's fetch, wrapped: bodies of summary requests are kept in self.__summaryRequests.
-RECORD_SUMMARY_REQUESTS = """() => {
-  self.__summaryRequests = [];
+# The worker's fetch, wrapped: the JSON bodies it posts are kept in self.__requests[path].
+RECORD_REQUESTS = """() => {
+  self.__requests = {};
   if (self.__fetchRecorded) return;
   self.__fetchRecorded = true;
   const original = self.fetch.bind(self);
   self.fetch = (url, init = {}) => {
-    const body = String(url).endsWith("/v1/summaries") && init.body;
-    if (body) self.__summaryRequests.push(JSON.parse(body));
+    if (init.body) {
+      const path = new URL(String(url)).pathname;
+      (self.__requests[path] ??= []).push(JSON.parse(init.body));
+    }
     return original(url, init);
   };
 }"""
@@ -429,10 +441,13 @@ def extension(
         console: list[str] = []
 
         def record(message: ConsoleMessage) -> None:
-            """Pages' and the service worker's console, less the requests these routes abort on purpose."""
+            """Pages' and the service worker's console, less the requests these routes abort on purpose and
+            the files the mirror's pages lack."""
             source = message.page.url if message.page else (message.worker.url if message.worker else "?")
             if source.startswith("https://") and message.text.endswith("net::ERR_FAILED"):
                 return
+            if source.startswith("http://127.0.0.1") and message.text.startswith("Failed to load resource"):
+                return  # the mirror's HTML pages lack their images and styles
             console.append(f"[{message.type}] {source}: {message.text}")
 
         context.on("console", record)

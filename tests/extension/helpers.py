@@ -149,3 +149,62 @@ def box(page: Page, selector: str) -> dict[str, Any]:
     found = page.locator(selector).first.bounding_box()
     assert found is not None, f"{selector} is not shown"
     return dict(found)
+
+
+# --- the "Ask about this paper" box -------------------------------------------------------------------------
+
+TURN = '[data-arxivgpt="turn"]'
+QUESTION_INPUT = '[data-arxivgpt="question-input"]'
+ASK_BUTTON = '[data-arxivgpt="ask-button"]'
+
+
+def box_ready(page: Page) -> int:
+    """Waits until the box has shown the paper's kept conversation (or found none, or failed to read it);
+    returns how many questions it shows."""
+    page.locator(
+        '[data-arxivgpt="ask"][data-loaded="yes"], [data-arxivgpt="ask"][data-loaded="failed"]'
+    ).wait_for(timeout=30_000)
+    return page.locator(TURN).count()
+
+
+def answer_of(turn: int) -> str:
+    """The selector of the answer of the `turn`-th question shown (1 for the first)."""
+    return f'{TURN}:nth-child({turn}) [data-arxivgpt="answer"]'
+
+
+def ask(page: Page, question: str, *, dom_click: bool = False) -> None:
+    """Types `question` into the box and clicks Ask (a DOM click where the page is an extension page in the
+    background, which runs no animation frames)."""
+    page.locator(QUESTION_INPUT).fill(question)
+    button = page.locator(ASK_BUTTON)
+    if dom_click:
+        button.dispatch_event("click")
+    else:
+        button.click()
+
+
+def wait_for_answer(page: Page, extension: Extension, turn: int) -> dict[str, Any]:
+    """Waits until the `turn`-th answer is done (failing with its error otherwise); returns what it shows:
+    {answer, chips: [{quote, source, href}], notes}."""
+    selector = answer_of(turn)
+    state = wait_for_state(page, extension, ("done", "error", "stopped"), selector=selector)
+    if state != "done":
+        error = page.locator(f'{TURN}:nth-child({turn}) [data-arxivgpt="answer-error"]').inner_text()
+        pytest.fail(f"answer {turn} is {state}: {error}\nconsoles:\n{extension.console_tail()}")
+    shown: dict[str, Any] = page.evaluate(
+        """(turn) => {
+          const el = document.querySelector(`[data-arxivgpt="turn"]:nth-child(${turn})`);
+          const chips = [...el.querySelectorAll('[data-arxivgpt="quote"]')].map((chip) => ({
+            quote: chip.querySelector(".arxivgpt-quote-text").textContent,
+            source: chip.querySelector(".arxivgpt-quote-source").textContent,
+            href: chip.getAttribute("href"),
+          }));
+          return {
+            answer: el.querySelector('[data-arxivgpt="answer"]').innerText,
+            chips,
+            notes: el.querySelector('[data-arxivgpt="answer-notes"]').innerText,
+          };
+        }""",
+        turn,
+    )
+    return shown

@@ -203,7 +203,7 @@ def test_a_synthetic_click_does_nothing(extension: Extension, backend: Backend) 
 
     page.locator('[data-arxivgpt="summarize"]').click()  # a person's click works
     assert_done(page, extension)
-    extension.record_summary_requests()
+    extension.record_requests()
     page.evaluate("""() => document.querySelector('[data-arxivgpt="regenerate"]').click()""")
     page.wait_for_timeout(1000)
     assert extension.summary_requests() == [], "a page script's click on Regenerate sent a request"
@@ -230,7 +230,7 @@ def test_regenerate_sends_refresh_and_writes_it_again(extension: Extension, back
     page.locator('[data-arxivgpt="summarize"]').click()
     assert_done(page, extension)
     assert "kept from an earlier run" in text(page, "meta"), "expected the cached summary first"
-    extension.record_summary_requests()
+    extension.record_requests()
     page.evaluate(RECORD_STATES)
     page.locator('[data-arxivgpt="regenerate"]').click()
     assert_done(page, extension)

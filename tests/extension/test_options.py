@@ -73,7 +73,7 @@ def test_a_saved_template_is_used_by_the_next_summary_and_reset_restores_the_def
     wait_for_text(options, "status", re.compile("^Saved"), extension)
     assert extension.storage()["template"] == template
 
-    extension.record_summary_requests()
+    extension.record_requests()
     page = open_abs(extension)
     page.locator('[data-arxivgpt="summarize"]').click()
     wait_for_state(page, extension, ("loading", "streaming", "done"), timeout=10)
