@@ -53,6 +53,8 @@ class Assessment:
     copied: int = 0
     seconds: float = 0.0
     baseline_seconds: float | None = None
+    tokens: int = 0
+    baseline_tokens: int | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -68,6 +70,7 @@ def parts_of(markdown: str) -> dict[str, str]:
 
 def assess(paper: Paper, result: SummaryResult, name: str) -> Assessment:
     found = Assessment(name, completed=True, seconds=result.timings.total_s or result.timings.generate_s)
+    found.tokens = result.usage.completion_tokens
     parts = parts_of(result.summary)
     found.five_parts = list(parts) == HEADINGS
     if not found.five_parts:
@@ -163,6 +166,11 @@ def main() -> None:
     args = parser.parse_args()
     from tests.support.templates import FREE_TEMPLATE
 
+    print(
+        "| paper | completed | five parts | counts | grounded | supported | copied | time | vs single prompt "
+        "| tokens (single prompt's) | notes |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(model=args.model, data_dir=Path(data))
         engine = load(choose(args.model, "auto", "cpu", detect(), settings), settings)
@@ -172,7 +180,9 @@ def main() -> None:
         for name, paper in papers:
             row = _one(engine, name, paper, args.show)
             if not args.no_baseline and paper.source != "abstract":
-                row.baseline_seconds = summarize(engine, paper, FREE_TEMPLATE).timings.total_s
+                baseline = summarize(engine, paper, FREE_TEMPLATE)
+                row.baseline_seconds = baseline.timings.total_s
+                row.baseline_tokens = baseline.usage.completion_tokens
             rows.append(row)
             print(_line(row), flush=True)
         _totals(rows)
@@ -196,7 +206,9 @@ def _line(row: Assessment) -> str:
         "yes" if v else "NO" for v in (row.completed, row.five_parts, row.counts, row.grounded)
     )
     notes = "; ".join(row.problems)
-    return f"| {row.name} | {flags} | {rate} | {copied} | {row.seconds:.0f} s | {ratio} | {notes} |"
+    tokens = f"{row.tokens} ({row.baseline_tokens})" if row.baseline_tokens is not None else f"{row.tokens}"
+    timing = f"{row.seconds:.0f} s | {ratio} | {tokens}"
+    return f"| {row.name} | {flags} | {rate} | {copied} | {timing} | {notes} |"
 
 
 def _totals(rows: list[Assessment]) -> None:
@@ -210,14 +222,10 @@ def _totals(rows: list[Assessment]) -> None:
         f"| **total** | {share('completed')} | {share('five_parts')} | {share('counts')} "
         f"| {share('grounded')} "
         f"| {sum(r.supported for r in rows) / sentences:.2f} | {sum(r.copied for r in rows) / sentences:.2f} "
-        f"| {sum(r.seconds for r in rows):.0f} s | {f'{ratio:.2f}×' if ratio else '—'} | |"
+        f"| {sum(r.seconds for r in rows):.0f} s | {f'{ratio:.2f}×' if ratio else '—'} "
+        f"| {sum(r.tokens for r in rows)} | |"
     )
 
 
 if __name__ == "__main__":
-    print(
-        "| paper | completed | five parts | counts | grounded | supported | copied | time | vs single prompt "
-        "| notes |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
     main()

@@ -84,3 +84,9 @@ def test_local_files_are_keyed_by_their_content() -> None:
     assert paper_key(local) == paper_key(local.model_copy(update={"local_path": "/elsewhere/b.pdf"}))
     changed = local.model_copy(update={"title": "Another title"})
     assert paper_key(changed) != paper_key(local)
+
+
+def test_building_an_index_says_nothing_below_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        build_index(small_paper())
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("bm25s")] == []

@@ -10,18 +10,22 @@ event: error     {"code": ..., "message": ...}                   (a failure afte
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
+from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from arxivgpt.api.errors import describe
 from arxivgpt.summary.models import Progress
 from arxivgpt.summary.pipeline import Delta, Done, Event, Meta
+
+R = TypeVar("R")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -51,6 +55,39 @@ async def close(events: AsyncIterator[Any]) -> None:
     aclose = getattr(events, "aclose", None)
     if aclose is not None:
         await aclose()
+
+
+async def final_result(
+    request: Request, events: AsyncIterator[Any], result_of: Callable[[Any], R | None]
+) -> R | None:
+    """For a JSON reply: the result the events end with (`result_of` finds it in an event), or None if the
+    client went away first, in which case the events are closed and the generation behind them stops."""
+    result = asyncio.ensure_future(_first_result(events, result_of))
+    watcher = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({result, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not result.done():
+            result.cancel()
+            await asyncio.gather(result, return_exceptions=True)
+    return None if result.cancelled() else result.result()
+
+
+async def _first_result(events: AsyncIterator[Any], result_of: Callable[[Any], R | None]) -> R:
+    try:
+        async for event in events:
+            found = result_of(event)
+            if found is not None:
+                return found
+    finally:
+        await close(events)
+    raise AssertionError("an event stream ended without its result")
+
+
+async def _disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 async def summary_frames(

@@ -12,12 +12,16 @@ with the passages into the one value the store keeps per paper version.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import bm25s  # type: ignore[import-untyped]
 
 from arxivgpt.summary.faithfulness import content_words
+
+# bm25s sets its own logger to DEBUG when imported: every index it builds would reach the CLI's stderr.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 def words(text: str, language: str) -> list[str]:

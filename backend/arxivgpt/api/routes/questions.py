@@ -8,15 +8,13 @@ event: error  {"code", "message"}   (a failure after the stream began)
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request, Response
 
 from arxivgpt.api.deps import AskerDep
 from arxivgpt.api.papers import check_remote_paper
-from arxivgpt.api.sse import EventStreamResponse, close, frame
+from arxivgpt.api.sse import EventStreamResponse, final_result, frame
 from arxivgpt.ask.models import AnswerResult, QuestionRequest
-from arxivgpt.ask.pipeline import Asker, Delta, Done, Event, Meta
+from arxivgpt.ask.pipeline import Delta, Done, Event, Meta
 
 router = APIRouter(prefix="/v1/questions", tags=["questions"])
 
@@ -58,37 +56,11 @@ async def ask_question(body: QuestionRequest, request: Request, asker: AskerDep)
         events = asker.events(body)
         first = await anext(events)
         return EventStreamResponse(first, events, question_frame)
-    result = await _unless_disconnected(request, asker, body)
+    result = await final_result(request, asker.events(body), _result_of)
     if result is None:
         return Response(status_code=499)  # nobody is listening; nginx's "client closed request"
     return Response(result.model_dump_json(), media_type="application/json")
 
 
-async def _unless_disconnected(request: Request, asker: Asker, body: QuestionRequest) -> AnswerResult | None:
-    """The answer, or None if the client went away first (its generation is then cancelled)."""
-    answer = asyncio.ensure_future(_result(asker, body))
-    watcher = asyncio.ensure_future(_disconnect(request))
-    try:
-        await asyncio.wait({answer, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-        if not answer.done():
-            answer.cancel()
-            await asyncio.gather(answer, return_exceptions=True)
-    return answer.result() if not answer.cancelled() else None
-
-
-async def _result(asker: Asker, body: QuestionRequest) -> AnswerResult:
-    events = asker.events(body)
-    try:
-        async for event in events:
-            if isinstance(event, Done):
-                return event.result
-    finally:
-        await close(events)
-    raise AssertionError("a question's stream ended without Done")
-
-
-async def _disconnect(request: Request) -> None:
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
+def _result_of(event: object) -> AnswerResult | None:
+    return event.result if isinstance(event, Done) else None
