@@ -38,7 +38,7 @@
 // Also: the toolbar icon, the keyboard shortcut (`commands`: "summarize") and the context-menu item on arXiv
 // links open the side panel on the current tab, the last two for a paper.
 
-import { latestConversation, sameDocument } from "./lib/ask.js";
+import { isPassageAddress, latestConversation, sameDocument } from "./lib/ask.js";
 import { BackendError, requestJson, streamAnswer, streamSummary } from "./lib/backend.js";
 import { formatId, paperIdFromUrl, parseArxivId } from "./lib/ids.js";
 import { loadSettings, questionRequestBody, summaryRequestBody } from "./lib/settings.js";
@@ -255,15 +255,10 @@ function openSidePanelFor(tab, paper) {
  * a passage can be on.
  */
 async function openPassage(url, sender) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = null;
+  if (!isPassageAddress(url)) {
+    throw new BackendError("invalid_input", `"${url}" is not the address of a passage on arXiv.`);
   }
-  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
-    throw new BackendError("invalid_input", `"${url}" is not a web address of a passage.`);
-  }
+  const parsed = new URL(url);
   const windowId = sender.tab?.windowId ?? (await chrome.windows.getLastFocused()).id;
   const tabs = await chrome.tabs.query({ windowId });
   const showing = tabs.filter((tab) => tab.url && sameDocument(tab.url, parsed.href));

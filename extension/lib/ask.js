@@ -83,6 +83,25 @@ export function answerStage(meta) {
     : "Looking for an answer…";
 }
 
+const PAPER_HOSTS = ["arxiv.org", "ar5iv.org"]; // and their subdomains (www., ar5iv.labs., export.)
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]); // a local mirror of arXiv (make demo, the tests)
+
+/**
+ * Whether a passage's link may be opened: http(s) on arXiv's hosts or this machine. The links come from the
+ * backend's citations, never from model text, but a chip opens a tab, so nothing else gets through.
+ */
+export function isPassageAddress(url) {
+  let parsed;
+  try {
+    parsed = new URL(String(url ?? ""));
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return false;
+  const host = parsed.hostname;
+  return LOOPBACK.has(host) || PAPER_HOSTS.some((site) => host === site || host.endsWith(`.${site}`));
+}
+
 /**
  * Whether URLs `a` and `b` show the same document: the same http(s) origin, path (a trailing slash aside) and
  * query; the fragment (the passage's anchor) does not count.

@@ -10,6 +10,7 @@ import {
   answerNotes,
   answerStage,
   chipSource,
+  isPassageAddress,
   latestConversation,
   questionCount,
   questionProblem,
@@ -108,6 +109,23 @@ describe("sameDocument", () => {
     ["not a url", "not a url", false],
   ];
   for (const [a, b, same] of cases) test(`${a} ~ ${b}`, () => assert.equal(sameDocument(a, b), same));
+});
+
+describe("isPassageAddress", () => {
+  const cases = [
+    ["https://arxiv.org/html/2501.11120v1#S3.SS1.p2", true],
+    ["https://www.arxiv.org/pdf/1111.2011v2#page=3", true],
+    ["https://ar5iv.labs.arxiv.org/html/2304.02623#S2", true],
+    ["https://ar5iv.org/abs/2304.02623", true],
+    ["http://127.0.0.1:8000/html/2501.11120v1#S2", true],
+    ["https://evil.example/arxiv.org/html/2501.11120v1", false],
+    ["https://arxiv.org.evil.example/html/2501.11120v1", false],
+    ["https://notarxiv.org/html/2501.11120v1", false],
+    ["javascript:alert(1)", false],
+    ["file:///etc/passwd", false],
+    ["", false],
+  ];
+  for (const [url, allowed] of cases) test(url || "(empty)", () => assert.equal(isPassageAddress(url), allowed));
 });
 
 describe("questionRequestBody", () => {
