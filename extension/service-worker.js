@@ -165,8 +165,9 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     openSidePanelFor(sender.tab, formatId(paper)).then(sendResponse);
     return true;
   }
-  const handler = HANDLERS[message?.type];
-  if (!handler) return false;
+  const type = message?.type;
+  if (typeof type !== "string" || !Object.hasOwn(HANDLERS, type)) return false; // not "toString" and the like
+  const handler = HANDLERS[type];
   handler(message, sender)
     .then((answer) => sendResponse({ ok: true, ...answer }))
     .catch((error) => sendResponse({ ok: false, error: describe(error) }));

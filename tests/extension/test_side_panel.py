@@ -196,3 +196,19 @@ def luminance(css_color: str) -> float:
     """0 (black) to 1 (white), from `rgb(r, g, b)`."""
     red, green, blue = (int(part) for part in re.findall(r"\d+", css_color)[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def test_a_message_of_no_known_type_gets_no_answer_and_breaks_nothing(extension: Extension) -> None:
+    panel = extension.new_page(f"{extension.base}/sidepanel/sidepanel.html?paper={PAPER}")
+    before = len(extension.console)
+    answers = panel.evaluate(
+        """async () => Promise.all(["toString", "constructor", "hasOwnProperty", "nope", 7].map(
+             (type) => chrome.runtime.sendMessage({ type })
+               .then((answer) => answer ?? null, (error) => `rejected: ${error.message}`)))"""
+    )
+    assert answers == [None] * 5, answers
+    assert panel.evaluate("""() => chrome.runtime.sendMessage({ type: "health" }).then((a) => "ok" in a)""")
+    panel.wait_for_timeout(300)
+    errors = [line for line in extension.console[before:] if "TypeError" in line or "Error in" in line]
+    assert errors == [], errors
+    panel.close()
