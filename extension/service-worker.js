@@ -211,7 +211,7 @@ const HANDLERS = {
     return { conversation: await requestJson(settings, `/v1/conversations/${id}`) };
   },
   async openPassage(message, sender) {
-    return { how: await openPassage(String(message.url ?? ""), sender) };
+    return { how: await openPassage(String(message.url ?? ""), sender, message.windowId) };
   },
   async openOptions(message) {
     const section = /^[a-z]+$/.test(message.section ?? "") ? `#${message.section}` : "";
@@ -255,12 +255,12 @@ function openSidePanelFor(tab, paper) {
  * ("opened"). The tabs' URLs are visible for arXiv and the loopback hosts only (host permissions), the pages
  * a passage can be on.
  */
-async function openPassage(url, sender) {
+async function openPassage(url, sender, windowIdHint) {
   if (!isPassageAddress(url)) {
     throw new BackendError("invalid_input", `"${url}" is not the address of a passage on arXiv.`);
   }
   const parsed = new URL(url);
-  const windowId = sender.tab?.windowId ?? (await chrome.windows.getLastFocused()).id;
+  const windowId = sender.tab?.windowId ?? (await senderWindow(windowIdHint));
   const tabs = await chrome.tabs.query({ windowId });
   const showing = tabs.filter((tab) => tab.url && sameDocument(tab.url, parsed.href));
   const target = showing.find((tab) => tab.active) ?? showing[0];
@@ -271,6 +271,15 @@ async function openPassage(url, sender) {
   const beside = sender.tab ? { index: sender.tab.index + 1, openerTabId: sender.tab.id } : {};
   await chrome.tabs.create({ url: parsed.href, windowId, ...beside });
   return "opened";
+}
+
+/** The window a side panel (which has no tab) said it is in, if there is one; else the last focused. */
+async function senderWindow(hint) {
+  if (Number.isInteger(hint)) {
+    const found = await chrome.windows.get(hint).catch(() => null);
+    if (found) return found.id;
+  }
+  return (await chrome.windows.getLastFocused()).id;
 }
 
 function describe(error) {

@@ -29,7 +29,7 @@ const [ask, { RUNNING, createStream, errorView }, { button, el, onClick }] = awa
   import(moduleUrl("stream.js")),
   import(moduleUrl("dom.js")),
 ]);
-const { answerNotes, answerStage, chipSource, questionCount, questionProblem } = ask;
+const { answerNotes, answerStage, chipSource, isPassageAddress, questionCount, questionProblem } = ask;
 
 /**
  * The box for `paper`. `summary()` gives the finished summary's Markdown ("" when none; a new conversation
@@ -232,8 +232,14 @@ export function createConversation({
     ui.newConversation.hidden = ui.turns.childElementCount === 0;
   }
 
-  function openPassage(url) {
-    Promise.resolve(send({ type: "openPassage", url }))
+  async function openPassage(url) {
+    if (!isPassageAddress(url)) return; // the worker would refuse it too: no fallback for it either
+    // In the side panel the worker cannot tell which window the click came from (no sender.tab): say so.
+    const windowId = await globalThis.chrome?.windows?.getCurrent?.().then(
+      (window) => window.id,
+      () => undefined,
+    );
+    Promise.resolve(send({ type: "openPassage", url, windowId }))
       .then((reply) => {
         if (!reply?.ok) throw new Error(reply?.error?.message);
       })
