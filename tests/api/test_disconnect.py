@@ -63,6 +63,32 @@ def http_scope(body: bytes, spec_version: str) -> dict[str, Any]:
     }
 
 
+async def leave_once_generating(
+    app: FastAPI, body: bytes, engine: FakeEngine, tokens: int, path: str = "/v1/summaries"
+) -> list[MutableMapping[str, Any]]:
+    """POSTs `body` to `path` (ASGI spec 2.3, where the app must watch for the client itself), disconnects
+    once `engine` has generated `tokens` tokens, and returns what the app sent."""
+    requested = False
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        while not engine.generations or engine.generations[-1].usage.completion_tokens < tokens:
+            await asyncio.sleep(0.01)
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = http_scope(body, "2.3") | {"path": path, "raw_path": path.encode()}
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app(scope, receive, send), 5)
+    return sent
+
+
 async def leave_after_first_delta(app: FastAPI, how: str) -> list[bytes]:
     """Drive the ASGI app by hand: read until a delta, then disconnect (`receive`) or fail (`send`)."""
     body = json.dumps({"paper": "2401.00001", "stream": True, "template": FREE_TEMPLATE}).encode()
@@ -141,29 +167,9 @@ def test_leaving_before_the_first_frame_closes_the_events(
 
 
 def test_a_json_client_that_leaves_cancels_too(make_app: AppFactory, slow_engine: FakeEngine) -> None:
-    async def leave() -> None:
-        app = make_app()
-        body = json.dumps({"paper": "2401.00001", "template": FREE_TEMPLATE}).encode()
-        requested = False
-        sent: list[MutableMapping[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal requested
-            if not requested:
-                requested = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            while not slow_engine.generations or slow_engine.generations[-1].usage.completion_tokens < 2:
-                await asyncio.sleep(0.01)
-            return {"type": "http.disconnect"}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            sent.append(message)
-
-        async with app.router.lifespan_context(app):
-            await asyncio.wait_for(app(http_scope(body, "2.3"), receive, send), 5)
-        assert sent[0]["status"] == 499
-
-    asyncio.run(leave())
+    body = json.dumps({"paper": "2401.00001", "template": FREE_TEMPLATE}).encode()
+    sent = asyncio.run(leave_once_generating(make_app(), body, slow_engine, tokens=2))
+    assert sent[0]["status"] == 499
     assert wait_cancelled(slow_engine)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from arxivgpt.papers.source import FakeArxiv
 from arxivgpt.settings import UNPACKED_EXTENSION_ID, Settings
 from arxivgpt.store import MemoryStore, SqliteStore
 from tests.api.conftest import BASE_URL, AppFactory, async_client, parse_sse
-from tests.api.test_disconnect import http_scope, wait_cancelled
+from tests.api.test_disconnect import leave_once_generating, wait_cancelled
 
 QUESTION = {"paper": "2401.00001", "question": "What does the introduction say?"}
 ANSWER = "Introduction text matters [p2]."
@@ -204,29 +204,7 @@ def test_a_client_that_leaves_stops_the_model_and_nothing_is_stored(
     engine.enqueue("Introduction text matters. " * 200)
     body = json.dumps({**QUESTION, "stream": stream_flag}).encode()
 
-    async def leave() -> list[MutableMapping[str, Any]]:
-        app = make_app()
-        requested = False
-        sent: list[MutableMapping[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal requested
-            if not requested:
-                requested = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            while not engine.generations or engine.generations[-1].usage.completion_tokens < 3:
-                await asyncio.sleep(0.01)
-            return {"type": "http.disconnect"}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            sent.append(message)
-
-        scope = http_scope(body, "2.3") | {"path": "/v1/questions", "raw_path": b"/v1/questions"}
-        async with app.router.lifespan_context(app):
-            await asyncio.wait_for(app(scope, receive, send), 5)
-        return sent
-
-    sent = asyncio.run(leave())
+    sent = asyncio.run(leave_once_generating(make_app(), body, engine, tokens=3, path="/v1/questions"))
     assert sent[0]["status"] == (200 if stream_flag else 499)
     assert wait_cancelled(engine)
     assert store.conversations == {} and store.turns == {}
