@@ -44,11 +44,19 @@ class _Formatter(logging.Formatter):
         return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
 
 
+# Warnings some libraries log when imported that do not concern this process: transformers imports torchao
+# whenever it is installed (the dev tools install it), which then misses its CUDA kernels and Triton on a CPU
+# machine, and registers enums with torch.compile in a way torch 2.13 calls deprecated.
+IMPORT_NOISE = ("torchao", "torch.utils._pytree")
+
+
 def configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logging.getLogger("arxivgpt").setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in IMPORT_NOISE:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.ERROR)
 
 
 def exit_code(error: ArxivGPTError) -> int:
