@@ -44,7 +44,7 @@ def test_a_streamed_answer_is_meta_then_deltas_then_done(client: TestClient, eng
         "version": 1,
         "title": "A paper",
         "source": "html",
-        "authors": [],
+        "authors": ["A. Author"],
         "notes": [],
     }
     assert meta["turn"] == 1 and meta["conversation_id"] == done["conversation_id"]

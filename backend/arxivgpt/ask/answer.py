@@ -77,8 +77,7 @@ class AnswerJob:
 
     @property
     def paper_info(self) -> PaperInfo:
-        paper = self.paper
-        return PaperInfo(id=paper.id, version=paper.version, title=paper.title, source=paper.source)
+        return PaperInfo.of(self.paper)
 
     @property
     def given(self) -> list[Passage]:

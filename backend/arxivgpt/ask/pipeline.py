@@ -226,7 +226,7 @@ class Asker:
         now = time.time()
         return ConversationInfo(
             id=secrets.token_hex(8),
-            paper=PaperInfo(id=paper.id, version=paper.version, title=paper.title, source=paper.source),
+            paper=PaperInfo.of(paper),
             paper_key=paper_key(paper),
             summary=summary,
             turn_count=0,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from arxivgpt.papers.models import Paper
 
 StrategyName = Literal["full", "sections", "map-reduce", "abstract"]
 Structure = Literal["parts", "free"]
@@ -112,6 +115,17 @@ class PaperInfo(BaseModel):
     authors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     """How the text was obtained, in words: why the abstract only came back when the full text was asked."""
+
+    @classmethod
+    def of(cls, paper: Paper) -> PaperInfo:
+        return cls(
+            id=paper.id,
+            version=paper.version,
+            title=paper.title,
+            source=paper.source,
+            authors=paper.authors,
+            notes=paper.notes,
+        )
 
 
 class SummaryResult(BaseModel):

@@ -67,15 +67,7 @@ class SummaryJob:
 
     @property
     def paper_info(self) -> PaperInfo:
-        paper = self.paper
-        return PaperInfo(
-            id=paper.id,
-            version=paper.version,
-            title=paper.title,
-            source=paper.source,
-            authors=paper.authors,
-            notes=paper.notes,
-        )
+        return PaperInfo.of(self.paper)
 
     @property
     def structured(self) -> bool:
